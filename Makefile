@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# concprof: `make` builds ./concprof and the bundled workloads; `make check` runs every test;
+# `make demo` runs concprof on a bundled demo; `make bench` measures overhead.
+# `sudo make demo` / `sudo make check` first install any missing Debian package.
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PREFIX ?= /usr/local
+DESTDIR ?=
+V ?= 0
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DCONCPROF_VERSION='"$(VERSION)"'
+USER_CFLAGS := $(CFLAGS) -I$(OUTPUT) -Iuser -Ibpf
+LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Pure code: no BPF, no root, no global state. Unit-tested on hand-made runs.
+IMPURE_SRCS := user/main.c user/collect.c user/launch.c
+PURE_SRCS := $(filter-out $(IMPURE_SRCS),$(wildcard user/*.c))
+PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(PURE_SRCS))
+IMPURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(IMPURE_SRCS))
+ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRCS))
+UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,tests/unit/bin/%-asan,$(UNIT_SRCS))
+
+GT_SRCS := $(wildcard tests/gt/*.c)
+GT_BINS := $(patsubst tests/gt/%.c,tests/gt/bin/%,$(GT_SRCS))
+
+WORKLOAD_BINS :=
+WORKLOAD_TESTS :=
+-include workloads/workloads.mk
+
+INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*))
+
+.PHONY: all clean check unit-tests deps demo bench install uninstall
+.DELETE_ON_ERROR:
+
+all: concprof $(WORKLOAD_BINS) $(GT_BINS)
+
+$(OUTPUT) $(OUTPUT)/asan tests/unit/bin tests/gt/bin:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/concprof.bpf.o: bpf/concprof.bpf.c bpf/concprof.h $(wildcard bpf/*.bpf.h) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall -Werror \
+		-c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/concprof.skel.h: $(OUTPUT)/concprof.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/collect.o: $(OUTPUT)/concprof.skel.h
+
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/concprof.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/concprof.h | $(OUTPUT)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+concprof: $(IMPURE_OBJS) $(PURE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lm -o $@
+
+tests/unit/bin/%: tests/unit/%.c $(PURE_OBJS) $(wildcard tests/unit/*.h) | tests/unit/bin
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -lm -o $@
+
+tests/unit/bin/%-asan: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | tests/unit/bin
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -lcmocka -lm -o $@
+
+tests/gt/bin/%: tests/gt/%.c $(wildcard tests/gt/*.h) | tests/gt/bin
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ -lm
+
+deps:
+	$(Q)tools/install-deps.sh
+
+unit-tests: $(UNIT_BINS) $(UNIT_ASAN_BINS)
+
+# Every suite prints TAP; tests/run ends with "N passed, N failed, N skipped".
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/bench.sh
+
+install: concprof
+	install -D -m 0755 concprof $(DESTDIR)$(PREFIX)/bin/concprof
+	install -D -m 0644 man/concprof.1 $(DESTDIR)$(PREFIX)/share/man/man1/concprof.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/concprof $(DESTDIR)$(PREFIX)/share/man/man1/concprof.1
+
+clean:
+	rm -rf $(OUTPUT) concprof tests/unit/bin tests/gt/bin $(WORKLOAD_BINS)

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-thread state machine. Every traced thread is, from its start to its exit, in exactly
+ * one state (enum cp_kstate); each tracepoint that moves it closes the current interval at the
+ * same timestamp it opens the next one, so user + sys + runnable + blocked = lifetime by
+ * construction. Totals live in the `threads` map and stay exact whatever the ring buffer drops;
+ * the ring buffer only carries the switch stream for userspace's views.
+ *
+ * Each tracepoint has a tp_btf and a raw_tp twin over one handler; userspace loads the tp_btf
+ * set and falls back to raw_tp. Task pointers are read with BPF_CORE_READ so both work.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "classify.h"
+#include "concprof.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* include/linux/sched.h */
+#define TASK_RUNNING 0x0
+#define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_DEAD 0x80
+
+/* include/uapi/linux/stat.h */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFBLK 0060000
+#define S_IFREG 0100000
+#define S_IFIFO 0010000
+
+/* Set before load. floor_only: attach everything but stop after the "is it ours?" lookup. */
+const volatile bool floor_only = false;
+const volatile bool stream_enabled = true;
+/* Force a consumer wakeup once this much of the ring is unread; below it, userspace polls. */
+const volatile unsigned long long wakeup_bytes = 1 << 20;
+
+struct cp_kstats stats;
+unsigned long long root_exec_ns;
+unsigned int archive_seq;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768); /* resized by userspace */
+	__type(key, u32);
+	__type(value, struct cp_kthread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, u32);
+	__type(value, struct cp_kprocess);
+} procs SEC(".maps");
+
+/* Records of exited threads and processes whose tid/pid was reused during the run. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, struct cp_kthread);
+} thread_archive SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, struct cp_kprocess);
+} proc_archive SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace */
+} events SEC(".maps");
+
+static __always_inline void count(unsigned long long *counter)
+{
+	__sync_fetch_and_add(counter, 1);
+}
+
+static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state)
+{
+	struct cp_event *e;
+	u64 flags;
+
+	if (!stream_enabled)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(&stats.lost_events);
+		return;
+	}
+	e->ts_ns = now;
+	e->tid = tid;
+	e->other = other;
+	e->cpu = bpf_get_smp_processor_id();
+	e->type = type;
+	e->state = state;
+	e->pad = 0;
+	/* A wakeup per record would cost more than the record: let userspace poll instead. */
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+/* Close the current interval at `now`, crediting it to the state it was in. */
+static __always_inline void account(struct cp_kthread *t, u64 now)
+{
+	u64 delta = now > t->since_ns ? now - t->since_ns : 0;
+
+	switch (t->state) {
+	case KS_USER:
+		t->user_ns += delta;
+		break;
+	case KS_SYS:
+		t->sys_ns += delta;
+		break;
+	case KS_RQ_PREEMPTED:
+		t->rq_preempted_ns += delta;
+		break;
+	case KS_RQ_WOKEN:
+		t->rq_woken_ns += delta;
+		break;
+	case KS_BLOCKED:
+		t->blocked_ns[t->reason & (CP_NR_BLOCK_REASONS - 1)] += delta;
+		break;
+	}
+	t->since_ns = now;
+}
+
+static __always_inline bool counting(const struct cp_kthread *t)
+{
+	return t->state != KS_PENDING && t->state != KS_DEAD;
+}
+
+/*
+ * A thread seeded from /proc when attaching to a running process is first put on the run
+ * queue, since /proc's 'R' cannot tell running from runnable. If the first event we see of it
+ * is one only a running thread can cause, it was on a CPU all along.
+ */
+static __always_inline void seeded_was_running(struct cp_kthread *t)
+{
+	if (!t->ran && (t->state == KS_RQ_PREEMPTED || t->state == KS_RQ_WOKEN)) {
+		t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
+		t->ran = 1;
+		t->last_cpu = bpf_get_smp_processor_id();
+	}
+}
+
+static __always_inline u8 fd_kind(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+	unsigned int mode;
+
+	if (fd < 0)
+		return FDK_UNKNOWN;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return FDK_UNKNOWN;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return FDK_UNKNOWN;
+	mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	switch (mode) {
+	case S_IFSOCK:
+		return FDK_SOCKET;
+	case S_IFIFO:
+		return FDK_PIPE;
+	case S_IFREG:
+	case S_IFBLK:
+		return FDK_REGULAR;
+	}
+	return FDK_OTHER;
+}
+
+static __always_inline void archive_thread(struct cp_kthread *old)
+{
+	u32 seq = __sync_fetch_and_add(&archive_seq, 1);
+
+	if (bpf_map_update_elem(&thread_archive, &seq, old, BPF_NOEXIST))
+		count(&stats.lost_archive);
+}
+
+static __always_inline void archive_process(struct cp_kprocess *old)
+{
+	u32 seq = __sync_fetch_and_add(&archive_seq, 1);
+
+	if (bpf_map_update_elem(&proc_archive, &seq, old, BPF_NOEXIST))
+		count(&stats.lost_archive);
+}
+
+static __always_inline void insert_thread(u32 tid, struct cp_kthread *val)
+{
+	struct cp_kthread *old = bpf_map_lookup_elem(&threads, &tid);
+
+	if (old) /* the tid of a thread that exited earlier in the run, reused */
+		archive_thread(old);
+	if (bpf_map_update_elem(&threads, &tid, val, BPF_ANY))
+		count(&stats.lost_threads);
+}
+
+static __always_inline void insert_process(struct task_struct *task, u64 now)
+{
+	struct cp_kprocess proc = {};
+	struct cp_kprocess *old;
+	u32 pid = BPF_CORE_READ(task, tgid);
+
+	proc.pid = pid;
+	proc.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	proc.start_ns = now;
+	BPF_CORE_READ_STR_INTO(&proc.comm, task, comm);
+	old = bpf_map_lookup_elem(&procs, &pid);
+	if (old)
+		archive_process(old);
+	if (bpf_map_update_elem(&procs, &pid, &proc, BPF_ANY))
+		count(&stats.lost_procs);
+}
+
+static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
+					 struct task_struct *next, unsigned int prev_state)
+{
+	u32 prev_tid = BPF_CORE_READ(prev, pid);
+	u32 next_tid = BPF_CORE_READ(next, pid);
+	struct cp_kthread *pt = NULL, *nt = NULL;
+	u32 cpu = 0, out_tid = 0, in_tid = 0;
+	u8 out_state = 0;
+	u64 now = 0;
+
+	/* tid 0 is the idle task. */
+	if (prev_tid)
+		pt = bpf_map_lookup_elem(&threads, &prev_tid);
+	if (next_tid)
+		nt = bpf_map_lookup_elem(&threads, &next_tid);
+	if (floor_only)
+		return 0;
+	/* Two separate tests: clang would fold !pt && !nt into (pt | nt) == 0, which the
+	 * verifier refuses on pointers.
+	 */
+	if (pt && counting(pt)) {
+		now = bpf_ktime_get_ns();
+		cpu = bpf_get_smp_processor_id();
+		seeded_was_running(pt);
+		account(pt, now);
+		if (prev_state & TASK_DEAD) {
+			pt->state = KS_DEAD;
+			pt->end_ns = now;
+			BPF_CORE_READ_STR_INTO(&pt->comm, prev, comm);
+		} else if (preempt || prev_state == TASK_RUNNING) {
+			/* Preempted, or woken before it could sleep: it stays on the run queue. */
+			pt->state = KS_RQ_PREEMPTED;
+			pt->involuntary_switches++;
+		} else {
+			int nr = pt->syscall_nr;
+			u8 fdk = FDK_UNKNOWN;
+
+			if (nr == CP_NR_poll || nr == CP_NR_ppoll || cp_syscall_has_fd(nr))
+				fdk = fd_kind(prev, pt->syscall_fd);
+			pt->reason = cp_block_reason(nr, fdk, pt->last_io_fdk,
+						     prev_state & TASK_UNINTERRUPTIBLE);
+			if (pt->reason == CPR_OTHER)
+				pt->other_syscall = nr;
+			pt->state = KS_BLOCKED;
+			pt->voluntary_switches++;
+		}
+		out_tid = prev_tid;
+		out_state = pt->state | (pt->reason << 4);
+	}
+	if (nt && counting(nt)) {
+		if (!out_tid) {
+			now = bpf_ktime_get_ns();
+			cpu = bpf_get_smp_processor_id();
+		}
+		account(nt, now);
+		nt->state = nt->syscall_nr >= 0 ? KS_SYS : KS_USER;
+		if (nt->ran && nt->last_cpu != cpu)
+			nt->migrations++;
+		nt->ran = 1;
+		nt->last_cpu = cpu;
+		in_tid = next_tid;
+	}
+	if (out_tid || in_tid)
+		emit(now, EV_SWITCH, out_tid, in_tid, out_state);
+	return 0;
+}
+
+/*
+ * sched_wakeup, not sched_waking: it fires when the task is put on the run queue, which is when
+ * the kernel's run_delay starts counting too. sched_waking can fire before the wakee has even
+ * finished switching out.
+ */
+static __always_inline int handle_wakeup(struct task_struct *p)
+{
+	u32 tid = BPF_CORE_READ(p, pid);
+	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
+	u64 now;
+
+	if (!t || floor_only || t->state != KS_BLOCKED)
+		return 0;
+	now = bpf_ktime_get_ns();
+	account(t, now);
+	t->state = KS_RQ_WOKEN;
+	emit(now, EV_WAKEUP, tid, (u32)bpf_get_current_pid_tgid(), 0);
+	return 0;
+}
+
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+{
+	u32 parent_tid = BPF_CORE_READ(parent, pid);
+	struct cp_kthread *pt = bpf_map_lookup_elem(&threads, &parent_tid);
+	struct cp_kthread nt = {};
+	u64 now;
+
+	if (!pt || floor_only || !counting(pt))
+		return 0;
+	now = bpf_ktime_get_ns();
+	nt.tid = BPF_CORE_READ(child, pid);
+	nt.pid = BPF_CORE_READ(child, tgid);
+	nt.start_ns = now;
+	nt.since_ns = now;
+	/* New tasks wait for their first run as if woken; they start inside clone's return. */
+	nt.state = KS_RQ_WOKEN;
+	nt.syscall_nr = pt->syscall_nr;
+	nt.syscall_fd = -1;
+	nt.other_syscall = -1;
+	nt.last_io_fdk = pt->last_io_fdk;
+	BPF_CORE_READ_STR_INTO(&nt.comm, child, comm);
+	insert_thread(nt.tid, &nt);
+	if (nt.tid == nt.pid)
+		insert_process(child, now);
+	emit(now, EV_FORK, parent_tid, nt.tid, 0);
+	return 0;
+}
+
+static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
+{
+	u32 tid = BPF_CORE_READ(p, pid);
+	struct cp_kthread *t;
+	struct cp_kprocess *proc;
+	u8 started = 0;
+	u64 now;
+
+	if (old_tid != tid) {
+		/*
+		 * A non-leader thread exec'd: de_thread() gave it the leader's tid. Move its
+		 * record there; the old leader's, already dead, goes to the archive.
+		 */
+		struct cp_kthread *moved = bpf_map_lookup_elem(&threads, &old_tid);
+
+		if (!moved || floor_only)
+			return 0;
+		moved->tid = tid;
+		insert_thread(tid, moved);
+		bpf_map_delete_elem(&threads, &old_tid);
+	}
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t || floor_only)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (t->state == KS_PENDING) {
+		/* The launched program's exec: time zero. It is on a CPU, inside execve. */
+		t->start_ns = now;
+		t->since_ns = now;
+		t->state = KS_SYS;
+		t->syscall_nr = CP_NR_execve;
+		t->syscall_fd = -1;
+		t->other_syscall = -1;
+		t->ran = 1;
+		t->last_cpu = bpf_get_smp_processor_id();
+		root_exec_ns = now;
+		insert_process(p, now);
+		started = 1;
+	}
+	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
+	proc = bpf_map_lookup_elem(&procs, &t->pid);
+	if (proc)
+		BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
+	emit(now, EV_EXEC, tid, 0, started);
+	return 0;
+}
+
+static __always_inline int handle_exit(struct task_struct *p)
+{
+	u32 tid = BPF_CORE_READ(p, pid);
+	u32 pid = BPF_CORE_READ(p, tgid);
+	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
+	struct cp_kprocess *proc;
+
+	if (!t || floor_only || !counting(t))
+		return 0;
+	/* Thread names set with prctl(PR_SET_NAME) after start. */
+	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
+	/* do_exit() has already counted this thread out of signal->live. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	proc = bpf_map_lookup_elem(&procs, &pid);
+	if (!proc)
+		return 0;
+	proc->exited = 1;
+	proc->exit_status = BPF_CORE_READ(p, exit_code);
+	proc->end_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
+	int nr = id;
+
+	if (!t || floor_only || !counting(t))
+		return 0;
+	seeded_was_running(t);
+	account(t, bpf_ktime_get_ns());
+	t->state = KS_SYS;
+	t->syscall_nr = nr;
+	t->syscall_fd = -1;
+	if (nr == CP_NR_poll || nr == CP_NR_ppoll) {
+		/* What a poll waits on: its first pollfd's fd. */
+		void *fds = (void *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+
+		bpf_probe_read_user(&t->syscall_fd, sizeof(int), fds);
+	} else if (cp_syscall_has_fd(nr)) {
+		t->syscall_fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	}
+	return 0;
+}
+
+static __always_inline int handle_sys_exit(long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
+	int dir;
+
+	if (!t || floor_only || !counting(t))
+		return 0;
+	seeded_was_running(t);
+	account(t, bpf_ktime_get_ns());
+	t->state = KS_USER;
+	dir = cp_syscall_io_dir(t->syscall_nr);
+	if (dir && ret > 0) {
+		u8 fdk = fd_kind((struct task_struct *)bpf_get_current_task(), t->syscall_fd);
+
+		if (fdk == FDK_SOCKET) {
+			if (dir == CP_IO_IN)
+				t->net_rx_bytes += ret;
+			else
+				t->net_tx_bytes += ret;
+		} else if (fdk == FDK_PIPE) {
+			if (dir == CP_IO_IN)
+				t->pipe_read_bytes += ret;
+			else
+				t->pipe_write_bytes += ret;
+		} else if (fdk == FDK_REGULAR) {
+			if (dir == CP_IO_IN)
+				t->disk_read_bytes += ret;
+			else
+				t->disk_write_bytes += ret;
+		}
+		if (fdk == FDK_SOCKET || fdk == FDK_PIPE)
+			t->last_io_fdk = fdk;
+	} else if (ret >= 0 && (t->syscall_nr == CP_NR_connect || t->syscall_nr == CP_NR_accept ||
+				t->syscall_nr == CP_NR_accept4)) {
+		t->last_io_fdk = FDK_SOCKET;
+	}
+	t->syscall_nr = -1;
+	t->syscall_fd = -1;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	return handle_switch(preempt, prev, next, prev_state);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	return handle_switch(preempt, prev, next, prev_state);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(tp_btf_sched_wakeup, struct task_struct *p)
+{
+	return handle_wakeup(p);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
+{
+	return handle_wakeup(p);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(raw_tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid)
+{
+	return handle_exec(p, old_pid);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_tp_sched_process_exec, struct task_struct *p, pid_t old_pid)
+{
+	return handle_exec(p, old_pid);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_tp_sched_process_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
+{
+	return handle_sys_enter(regs, id);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
+{
+	return handle_sys_enter(regs, id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	return handle_sys_exit(ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	return handle_sys_exit(ret);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loads and attaches the BPF side, drains its event stream while the workload runs, and at the
+ * end turns the kernel's exact totals into a struct cp_run. Needs root (or CAP_BPF+CAP_PERFMON).
+ */
+#ifndef CONCPROF_COLLECT_H
+#define CONCPROF_COLLECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model.h"
+
+struct cp_collect_opts {
+	bool floor_only;	/* probes attached, each stopping after "is it ours?" (bench) */
+	bool no_stream;		/* no event stream: totals only */
+	uint32_t max_threads;	/* threads (and processes) tracked at once */
+	uint32_t ringbuf_bytes; /* power of two */
+	bool verbose;		/* libbpf's own messages */
+};
+
+struct cp_collector;
+
+/* On failure, returns -errno and has printed why. */
+int cp_collect_open(struct cp_collector **out, const struct cp_collect_opts *opts);
+/* Trace `pid` from its next exec on: the launched program, still waiting at its gate. */
+int cp_collect_add_pending(struct cp_collector *c, pid_t pid);
+/* Trace a running process's threads from now on, seeding their states from /proc. */
+int cp_collect_attach(struct cp_collector *c, pid_t pid);
+/* Drain the event stream, waiting up to timeout_ms for records or for `fd` (-1: none) to be
+ * readable. Returns 1 if fd is readable, 0 if not, -errno on failure.
+ */
+int cp_collect_poll(struct cp_collector *c, int fd, int timeout_ms);
+/* Stop at end_ns (CLOCK_MONOTONIC) and fill `run`'s measured parts. */
+int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *run);
+void cp_collect_close(struct cp_collector *c);
+
+uint64_t cp_now_ns(void);
+
+#endif

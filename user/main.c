@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * concprof: run a program (or attach to one) under eBPF tracing and explain where the wall time
+ * of each of its threads went.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "collect.h"
+#include "json.h"
+#include "launch.h"
+#include "model.h"
+#include "render.h"
+
+#define EXIT_USAGE 2
+#define EXIT_TOOL 1 /* concprof itself failed; the workload's code otherwise */
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+	const char *json_path;
+	const char *report_path;
+	enum color_mode color;
+	bool quiet;
+	bool verbose;
+	pid_t attach_pid;
+	double duration_s;
+	struct cp_collect_opts collect;
+	char **argv;
+	int argc;
+};
+
+static const char usage_text[] =
+	"Usage: concprof [OPTIONS] [--] COMMAND [ARG...]\n"
+	"       concprof [OPTIONS] -p PID [-d SECONDS]\n"
+	"\n"
+	"Run COMMAND (or attach to process PID) and trace every thread and process of it with\n"
+	"eBPF: time on a CPU in user mode and in the kernel, time waiting for a CPU, and time\n"
+	"blocked on locks, sleeps, children, the network, pipes and the disk. Then explain why\n"
+	"its user, sys and wall times are what they are. The report goes to stderr, like time(1),\n"
+	"so COMMAND's own output stays clean. concprof exits with COMMAND's exit status.\n"
+	"Needs root (or CAP_BPF and CAP_PERFMON); under sudo, COMMAND runs as the calling user.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID          attach to a running process (its threads, and children it\n"
+	"                         forks from then on) until it exits, -d ends, or Ctrl-C\n"
+	"  -d, --duration SECONDS with -p: stop after this long\n"
+	"      --json FILE        write the measurements as JSON (format concprof/1)\n"
+	"  -o, --output FILE      write the text report to FILE instead of stderr\n"
+	"      --color WHEN       colour the report: auto (default), always, never; NO_COLOR\n"
+	"                         in the environment means never\n"
+	"  -q, --quiet            no text report (use with --json)\n"
+	"      --max-threads N    threads and processes tracked at once (default 32768)\n"
+	"      --no-stream        keep only the kernel's totals: no concurrency profile\n"
+	"  -v, --verbose          show libbpf's messages (the verifier's log on failure)\n"
+	"  -V, --version          print the version and exit\n"
+	"  -h, --help             print this help and exit\n"
+	"\n"
+	"Examples:\n"
+	"  sudo concprof ./workloads/primes --mode threads     report on stderr\n"
+	"  sudo concprof --json run.json -- make -j2           also save the figures\n"
+	"  sudo concprof -o report.txt -- python3 script.py    report into a file\n"
+	"  sudo concprof -p 1234 -d 10                         watch a running process for 10 s\n"
+	"  sudo concprof -q --json out.json -- curl -s URL | wc -c\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "concprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'concprof --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static long parse_long(const char *s, const char *what, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		usage_error(what, s);
+	return v;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_JSON = 256, OPT_COLOR, OPT_MAX_THREADS, OPT_NO_STREAM, OPT_FLOOR };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "colour", required_argument, NULL, OPT_COLOR },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
+		/* For `make bench`: the probes attached, doing only the "is it ours?" lookup. */
+		{ "floor", no_argument, NULL, OPT_FLOOR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool have_duration = false;
+	int opt;
+
+	*o = (struct options){
+		.color = COLOR_AUTO,
+		.collect = { .max_threads = 32768, .ringbuf_bytes = 16 << 20 },
+	};
+	/* '+': options end at COMMAND, so `concprof ls -l` passes -l to ls. */
+	while ((opt = getopt_long(argc, argv, "+p:d:o:qvVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			o->attach_pid = parse_long(optarg, "invalid PID '%s'", 1, INT_MAX);
+			break;
+		case 'd': {
+			char *end;
+
+			errno = 0;
+			o->duration_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->duration_s > 0))
+				usage_error("invalid duration '%s': want seconds > 0", optarg);
+			have_duration = true;
+			break;
+		}
+		case OPT_JSON:
+			o->json_path = optarg;
+			break;
+		case 'o':
+			o->report_path = optarg;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else
+				usage_error("invalid --color '%s': want auto, always or never", optarg);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_MAX_THREADS:
+			o->collect.max_threads =
+				parse_long(optarg, "invalid --max-threads '%s'", 64, 1 << 22);
+			break;
+		case OPT_NO_STREAM:
+			o->collect.no_stream = true;
+			break;
+		case OPT_FLOOR:
+			o->collect.floor_only = true;
+			break;
+		case 'v':
+			o->verbose = o->collect.verbose = true;
+			break;
+		case 'V':
+			printf("concprof %s\n", CONCPROF_VERSION);
+			exit(0);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'concprof --help' for more information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	if (o->attach_pid && o->argc)
+		usage_error("give either -p PID or a COMMAND, not both%s", "");
+	if (!o->attach_pid && !o->argc)
+		usage_error("no COMMAND to run%s", "");
+	if (have_duration && !o->attach_pid)
+		usage_error("-d works with -p only; a COMMAND runs until it ends%s", "");
+}
+
+static bool has_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_environment(void)
+{
+	if (geteuid() != 0 && !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
+		fprintf(stderr, "concprof: tracing needs root (or CAP_BPF and CAP_PERFMON): try "
+				"'sudo concprof ...'\n");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "concprof: this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+				"missing): it must be built with CONFIG_DEBUG_INFO_BTF=y\n");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static uint64_t timeval_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
+}
+
+static int status_to_exit_code(int status, int *term_signal)
+{
+	*term_signal = 0;
+	if (WIFSIGNALED(status)) {
+		*term_signal = WTERMSIG(status);
+		return 128 + *term_signal;
+	}
+	return WEXITSTATUS(status);
+}
+
+/* Reap every child that has ended (orphans come to us as subreaper); true once `root` has. */
+static bool reap(pid_t root, int *root_status)
+{
+	bool root_done = false;
+	int status;
+	pid_t w;
+
+	while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (w == root) {
+			*root_status = status;
+			root_done = true;
+		}
+	}
+	return root_done;
+}
+
+static int copy_argv(struct cp_run *run, char **argv, int argc)
+{
+	run->argv = calloc(argc + 1, sizeof(char *));
+	if (!run->argv)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++) {
+		run->argv[i] = strdup(argv[i]);
+		if (!run->argv[i])
+			return -ENOMEM;
+		run->argc = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Run the command to its end. Returns 0, or an exit code of concprof's own (126/127/1).
+ * The child was forked before the BPF side was loaded, while concprof was still small: its
+ * exec then has little of our address space to tear down, time the kernel would charge it
+ * before concprof starts counting.
+ */
+static int run_command(const struct options *o, struct cp_launch launch, struct cp_collector *c,
+		       struct cp_run *run)
+{
+	int err, pidfd, root_status = 0;
+	struct rusage ru;
+
+	err = cp_collect_add_pending(c, launch.pid);
+	if (err) {
+		fprintf(stderr, "concprof: cannot trace process %d: %s\n", launch.pid,
+			strerror(-err));
+		kill(launch.pid, SIGKILL);
+		waitpid(launch.pid, NULL, 0);
+		return EXIT_TOOL;
+	}
+	cp_forward_signals(launch.pid);
+	err = cp_launch_release(&launch);
+	if (err) {
+		waitpid(launch.pid, NULL, 0);
+		fprintf(stderr, "concprof: %s: %s\n", o->argv[0], strerror(err));
+		return err == ENOENT ? 127 : 126;
+	}
+	run->root_pid = launch.pid;
+	/* A pidfd turns readable the moment the workload ends: the wall time stops there. */
+	pidfd = syscall(SYS_pidfd_open, launch.pid, 0);
+	for (;;) {
+		err = cp_collect_poll(c, pidfd, 100);
+		if (err < 0) {
+			fprintf(stderr, "concprof: reading the event stream failed: %s\n",
+				strerror(-err));
+			kill(launch.pid, SIGKILL);
+		}
+		if (reap(launch.pid, &root_status))
+			break;
+		cp_take_signal(); /* forwarded already; we keep waiting for the workload to end */
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	err = cp_collect_finish(c, cp_now_ns(), run);
+	if (err) {
+		fprintf(stderr, "concprof: cannot read the kernel's totals: %s\n", strerror(-err));
+		return EXIT_TOOL;
+	}
+	run->exit_code = status_to_exit_code(root_status, &run->term_signal);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	run->have_rusage = true;
+	run->rusage_user_ns = timeval_ns(ru.ru_utime);
+	run->rusage_sys_ns = timeval_ns(ru.ru_stime);
+	return 0;
+}
+
+static int run_attached(const struct options *o, struct cp_collector *c, struct cp_run *run)
+{
+	uint64_t deadline = 0;
+	int pidfd, err;
+
+	pidfd = syscall(SYS_pidfd_open, o->attach_pid, 0);
+	if (pidfd < 0) {
+		fprintf(stderr, "concprof: no process %d to attach to: %s\n", o->attach_pid,
+			strerror(errno));
+		return EXIT_TOOL;
+	}
+	err = cp_collect_attach(c, o->attach_pid);
+	if (err) {
+		fprintf(stderr, "concprof: cannot attach to process %d: %s\n", o->attach_pid,
+			strerror(-err));
+		close(pidfd);
+		return EXIT_TOOL;
+	}
+	run->root_pid = o->attach_pid;
+	run->exit_code = -1;
+	if (o->duration_s > 0)
+		deadline = cp_now_ns() + (uint64_t)(o->duration_s * 1e9);
+	cp_forward_signals(0); /* Ctrl-C ends the tracing, not the process */
+	if (!o->quiet)
+		fprintf(stderr, "concprof: tracing process %d%s; Ctrl-C to stop\n", o->attach_pid,
+			deadline ? " for the given duration" : " until it exits");
+	for (;;) {
+		err = cp_collect_poll(c, pidfd, 100);
+		if (err < 0) {
+			fprintf(stderr, "concprof: reading the event stream failed: %s\n",
+				strerror(-err));
+			break;
+		}
+		if (err > 0 || cp_take_signal() || (deadline && cp_now_ns() >= deadline))
+			break;
+	}
+	close(pidfd);
+	err = cp_collect_finish(c, cp_now_ns(), run);
+	if (err) {
+		fprintf(stderr, "concprof: cannot read the kernel's totals: %s\n", strerror(-err));
+		return EXIT_TOOL;
+	}
+	return 0;
+}
+
+static int terminal_width(int fd)
+{
+	struct winsize ws;
+	const char *columns = getenv("COLUMNS");
+
+	if (isatty(fd) && !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (columns && atoi(columns) >= 40)
+		return atoi(columns);
+	return 100;
+}
+
+static bool want_color(enum color_mode mode, int fd)
+{
+	const char *term = getenv("TERM");
+
+	if (mode != COLOR_AUTO)
+		return mode == COLOR_ALWAYS;
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		return false;
+	return isatty(fd) && term && strcmp(term, "dumb") != 0;
+}
+
+static int write_outputs(const struct options *o, const struct cp_run *run, int json_fd,
+			 int report_fd)
+{
+	struct cp_analysis analysis;
+	int err = 0;
+
+	if (json_fd >= 0) {
+		FILE *f = fdopen(json_fd, "w");
+
+		if (!f || cp_json_write(f, run) || fclose(f)) {
+			fprintf(stderr, "concprof: cannot write %s: %s\n", o->json_path,
+				strerror(errno));
+			err = -EIO;
+		}
+	}
+	if (o->quiet && report_fd < 0)
+		return err;
+	if (cp_analyze(run, &analysis)) {
+		fprintf(stderr, "concprof: out of memory analysing the run\n");
+		return -ENOMEM;
+	}
+	{
+		int fd = report_fd >= 0 ? report_fd : STDERR_FILENO;
+		FILE *f = report_fd >= 0 ? fdopen(report_fd, "w") : stderr;
+		struct cp_render_opts ropts = {
+			.color = want_color(report_fd >= 0 && o->color == COLOR_AUTO ? COLOR_NEVER
+										     : o->color,
+					    fd),
+			.width = terminal_width(fd),
+			.max_threads = 20,
+		};
+
+		if (!f || cp_render_report(f, run, &analysis, &ropts) ||
+		    (report_fd >= 0 ? fclose(f) : fflush(f))) {
+			fprintf(stderr, "concprof: cannot write the report%s%s: %s\n",
+				report_fd >= 0 ? " to " : "", report_fd >= 0 ? o->report_path : "",
+				strerror(errno));
+			err = -EIO;
+		}
+	}
+	cp_analysis_free(&analysis);
+	return err;
+}
+
+static int open_output_or_complain(const char *path, const struct cp_user *user)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = cp_open_output(path, user);
+	if (fd < 0) {
+		fprintf(stderr, "concprof: cannot write %s: %s%s\n", path, strerror(-fd),
+			fd == -ELOOP ? " (it is a symbolic link; concprof does not follow those)"
+				     : "");
+		exit(EXIT_TOOL);
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	struct cp_collector *collector = NULL;
+	struct cp_run run = { 0 };
+	struct options o;
+	struct cp_user user;
+	struct cp_launch launch = { 0 };
+	int json_fd, report_fd, code;
+	char err_msg[256];
+
+	parse_options(argc, argv, &o);
+	if (check_environment())
+		return EXIT_TOOL;
+	if (cp_user_from_env(&user, err_msg, sizeof(err_msg))) {
+		fprintf(stderr, "concprof: %s\n", err_msg);
+		return EXIT_TOOL;
+	}
+	/* Open the outputs first: a bad path should fail before the workload runs. */
+	json_fd = open_output_or_complain(o.json_path, &user);
+	report_fd = open_output_or_complain(o.report_path, &user);
+
+	if (!o.attach_pid) {
+		/* Orphaned grandchildren come to us: their rusage counts, none is left a zombie. */
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		code = cp_launch_start(&launch, o.argv, &user);
+		if (code) {
+			fprintf(stderr, "concprof: cannot start %s: %s\n", o.argv[0],
+				strerror(-code));
+			return EXIT_TOOL;
+		}
+	}
+	if (cp_collect_open(&collector, &o.collect)) {
+		if (!o.attach_pid) {
+			kill(launch.pid, SIGKILL);
+			waitpid(launch.pid, NULL, 0);
+		}
+		return EXIT_TOOL;
+	}
+	run.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.attach_pid) {
+		char path[64], *cmd[2] = { path, NULL };
+
+		snprintf(path, sizeof(path), "pid %d", o.attach_pid);
+		code = copy_argv(&run, cmd, 1) ? EXIT_TOOL : run_attached(&o, collector, &run);
+	} else {
+		code = copy_argv(&run, o.argv, o.argc) ? EXIT_TOOL
+						       : run_command(&o, launch, collector, &run);
+	}
+	cp_collect_close(collector);
+	if (code == 0) {
+		if (write_outputs(&o, &run, json_fd, report_fd) && run.exit_code == 0)
+			code = EXIT_TOOL;
+		else
+			code = run.exit_code >= 0 ? run.exit_code : 0;
+	}
+	cp_run_free(&run);
+	return code;
+}
