@@ -51,7 +51,9 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*))
 .PHONY: all clean check unit-tests deps demo bench install uninstall
 .DELETE_ON_ERROR:
 
-all: concprof $(WORKLOAD_BINS) $(GT_BINS)
+BENCH_BINS := $(OUTPUT)/syscall_loop
+
+all: concprof $(WORKLOAD_BINS) $(GT_BINS) $(BENCH_BINS)
 
 $(OUTPUT) $(OUTPUT)/asan tests/unit/bin tests/gt/bin:
 	$(Q)mkdir -p $@
@@ -60,11 +62,10 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/concprof.bpf.o: bpf/concprof.bpf.c bpf/concprof.h $(wildcard bpf/*.bpf.h) $(OUTPUT)/vmlinux.h
+$(OUTPUT)/concprof.bpf.o: bpf/concprof.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall -Werror \
 		-c $< -o $@
-	$(Q)llvm-strip -g $@ 2>/dev/null || true
 
 $(OUTPUT)/concprof.skel.h: $(OUTPUT)/concprof.bpf.o
 	$(call msg,SKEL,$@)
@@ -72,11 +73,11 @@ $(OUTPUT)/concprof.skel.h: $(OUTPUT)/concprof.bpf.o
 
 $(OUTPUT)/collect.o: $(OUTPUT)/concprof.skel.h
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) bpf/concprof.h | $(OUTPUT)
+$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(wildcard bpf/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/concprof.h | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) $(wildcard bpf/*.h) | $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
@@ -95,6 +96,10 @@ tests/unit/bin/%-asan: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | 
 tests/gt/bin/%: tests/gt/%.c $(wildcard tests/gt/*.h) | tests/gt/bin
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@ -lm
+
+$(OUTPUT)/syscall_loop: tools/bench/syscall_loop.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 deps:
 	$(Q)tools/install-deps.sh

@@ -70,44 +70,51 @@
 #define CP_IO_IN 1
 #define CP_IO_OUT 2
 
+/* Syscalls below 64 as bit masks: both tests run on every syscall, so one shift instead of a
+ * chain of compares (BPF has no jump tables).
+ */
+#define CP_BIT(nr) (1ull << (nr))
+#define CP_IO_IN_LOW                                                                        \
+	(CP_BIT(CP_NR_read) | CP_BIT(CP_NR_readv) | CP_BIT(CP_NR_pread64) |                 \
+	 CP_BIT(CP_NR_recvfrom) | CP_BIT(CP_NR_recvmsg))
+#define CP_IO_OUT_LOW                                                                       \
+	(CP_BIT(CP_NR_write) | CP_BIT(CP_NR_writev) | CP_BIT(CP_NR_pwrite64) |              \
+	 CP_BIT(CP_NR_sendto) | CP_BIT(CP_NR_sendmsg) |                                     \
+	 CP_BIT(CP_NR_sendfile)) /* sendfile's out_fd is its first argument */
+#define CP_FD_OTHER_LOW (CP_BIT(CP_NR_connect) | CP_BIT(CP_NR_accept))
+
 static inline int cp_syscall_io_dir(int nr)
 {
-	switch (nr) {
-	case CP_NR_read:
-	case CP_NR_readv:
-	case CP_NR_pread64:
-	case CP_NR_preadv:
-	case CP_NR_preadv2:
-	case CP_NR_recvfrom:
-	case CP_NR_recvmsg:
-		return CP_IO_IN;
-	case CP_NR_write:
-	case CP_NR_writev:
-	case CP_NR_pwrite64:
-	case CP_NR_pwritev:
-	case CP_NR_pwritev2:
-	case CP_NR_sendto:
-	case CP_NR_sendmsg:
-	case CP_NR_sendfile: /* out_fd is the first argument */
-		return CP_IO_OUT;
+	if ((unsigned int)nr < 64) {
+		if ((CP_IO_IN_LOW >> nr) & 1)
+			return CP_IO_IN;
+		return (CP_IO_OUT_LOW >> nr) & 1 ? CP_IO_OUT : 0;
 	}
+	if (nr == CP_NR_preadv || nr == CP_NR_preadv2)
+		return CP_IO_IN;
+	if (nr == CP_NR_pwritev || nr == CP_NR_pwritev2)
+		return CP_IO_OUT;
 	return 0;
 }
 
 /* Does the syscall's first argument name the fd the thread may block on? */
 static inline int cp_syscall_has_fd(int nr)
 {
+	if ((unsigned int)nr < 64)
+		return ((CP_IO_IN_LOW | CP_IO_OUT_LOW | CP_FD_OTHER_LOW) >> nr) & 1;
 	switch (nr) {
-	case CP_NR_connect:
-	case CP_NR_accept:
+	case CP_NR_fsync:
+	case CP_NR_fdatasync:
 	case CP_NR_accept4:
 	case CP_NR_recvmmsg:
 	case CP_NR_sendmmsg:
-	case CP_NR_fsync:
-	case CP_NR_fdatasync:
+	case CP_NR_preadv:
+	case CP_NR_preadv2:
+	case CP_NR_pwritev:
+	case CP_NR_pwritev2:
 		return 1;
 	}
-	return cp_syscall_io_dir(nr) != 0;
+	return 0;
 }
 
 static inline int cp_fdkind_reason(int fdk, int uninterruptible)

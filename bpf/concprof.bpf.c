@@ -34,8 +34,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set before load. floor_only: attach everything but stop after the "is it ours?" lookup. */
 const volatile bool floor_only = false;
 const volatile bool stream_enabled = true;
-/* Force a consumer wakeup once this much of the ring is unread; below it, userspace polls. */
-const volatile unsigned long long wakeup_bytes = 1 << 20;
 
 struct cp_kstats stats;
 unsigned long long root_exec_ns;
@@ -80,10 +78,9 @@ static __always_inline void count(unsigned long long *counter)
 	__sync_fetch_and_add(counter, 1);
 }
 
-static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state)
+static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state, u32 waker)
 {
 	struct cp_event *e;
-	u64 flags;
 
 	if (!stream_enabled)
 		return;
@@ -98,11 +95,11 @@ static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state)
 	e->cpu = bpf_get_smp_processor_id();
 	e->type = type;
 	e->state = state;
-	e->pad = 0;
-	/* A wakeup per record would cost more than the record: let userspace poll instead. */
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									      : BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	e->waker = waker;
+	/* A consumer wakeup per record would cost more than the record: userspace polls instead,
+	 * often enough that the ring cannot fill (see CP_DRAIN_MS).
+	 */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 /* Close the current interval at `now`, crediting it to the state it was in. */
@@ -136,36 +133,40 @@ static __always_inline bool counting(const struct cp_kthread *t)
 }
 
 /*
- * A thread seeded from /proc when attaching to a running process is first put on the run
- * queue, since /proc's 'R' cannot tell running from runnable. If the first event we see of it
- * is one only a running thread can cause, it was on a CPU all along.
+ * The thread is evidently on a CPU (it is switching out, or making a syscall) but its state
+ * says otherwise: we never saw it switch in. Two causes: a thread seeded from /proc when
+ * attaching ('R' cannot tell running from runnable), and kernels that do not fire
+ * sched_switch for some switches (seen here for switches away from one host agent thread;
+ * tracefs misses them too). The kernel's own accounting says how long it has been on the
+ * CPU since its switch-in: sum_exec_runtime - prev_sum_exec_runtime. For a thread still
+ * running that figure lags by up to a tick, so the repair can only err towards runnable.
  */
-static __always_inline void seeded_was_running(struct cp_kthread *t)
+static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct task_struct *task,
+						    u64 now)
 {
-	if (!t->ran && (t->state == KS_RQ_PREEMPTED || t->state == KS_RQ_WOKEN)) {
-		t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
-		t->ran = 1;
-		t->last_cpu = bpf_get_smp_processor_id();
-	}
+	u64 on_cpu, switched_in;
+
+	if (t->state == KS_USER || t->state == KS_SYS)
+		return;
+	on_cpu = BPF_CORE_READ(task, se.sum_exec_runtime) -
+		 BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+	switched_in = now - on_cpu;
+	if (on_cpu > now || switched_in < t->since_ns)
+		switched_in = t->since_ns;
+	account(t, switched_in);
+	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
+	if (t->ran)
+		count(&stats.repaired_switches);
+	t->ran = 1;
+	t->last_cpu = bpf_get_smp_processor_id();
+	emit(switched_in, EV_SWITCH, 0, t->tid, 0, 0);
 }
 
-static __always_inline u8 fd_kind(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt;
-	struct file **fds;
-	struct file *file = NULL;
-	unsigned int mode;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-	if (fd < 0)
-		return FDK_UNKNOWN;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return FDK_UNKNOWN;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return FDK_UNKNOWN;
-	mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
-	switch (mode) {
+static __always_inline u8 mode_kind(unsigned int mode)
+{
+	switch (mode & S_IFMT) {
 	case S_IFSOCK:
 		return FDK_SOCKET;
 	case S_IFIFO:
@@ -175,6 +176,39 @@ static __always_inline u8 fd_kind(struct task_struct *task, int fd)
 		return FDK_REGULAR;
 	}
 	return FDK_OTHER;
+}
+
+/*
+ * The kind of file behind a task's fd. With btf (tp_btf programs) the pointer chain is read
+ * with direct loads, a fraction of the cost of one bpf_probe_read_kernel() call each; the
+ * raw_tp twins must use BPF_CORE_READ.
+ */
+static __always_inline u8 fd_kind(struct task_struct *task, int fd, bool btf)
+{
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0)
+		return FDK_UNKNOWN;
+	if (btf) {
+		fdt = task->files->fdt;
+		if (!fdt || (unsigned int)fd >= fdt->max_fds)
+			return FDK_UNKNOWN;
+		fds = fdt->fd;
+	} else {
+		fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+			return FDK_UNKNOWN;
+		fds = BPF_CORE_READ(fdt, fd);
+	}
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return FDK_UNKNOWN;
+	if (btf) {
+		file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		return mode_kind(file->f_inode->i_mode);
+	}
+	return mode_kind(BPF_CORE_READ(file, f_inode, i_mode));
 }
 
 static __always_inline void archive_thread(struct cp_kthread *old)
@@ -221,12 +255,12 @@ static __always_inline void insert_process(struct task_struct *task, u64 now)
 }
 
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
-					 struct task_struct *next, unsigned int prev_state)
+					 struct task_struct *next, unsigned int prev_state, bool btf)
 {
 	u32 prev_tid = BPF_CORE_READ(prev, pid);
 	u32 next_tid = BPF_CORE_READ(next, pid);
 	struct cp_kthread *pt = NULL, *nt = NULL;
-	u32 cpu = 0, out_tid = 0, in_tid = 0;
+	u32 cpu = 0, out_tid = 0, in_tid = 0, waker = 0;
 	u8 out_state = 0;
 	u64 now = 0;
 
@@ -243,7 +277,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	if (pt && counting(pt)) {
 		now = bpf_ktime_get_ns();
 		cpu = bpf_get_smp_processor_id();
-		seeded_was_running(pt);
+		repair_missed_switch_in(pt, prev, now);
 		account(pt, now);
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
@@ -258,7 +292,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			u8 fdk = FDK_UNKNOWN;
 
 			if (nr == CP_NR_poll || nr == CP_NR_ppoll || cp_syscall_has_fd(nr))
-				fdk = fd_kind(prev, pt->syscall_fd);
+				fdk = fd_kind(prev, pt->syscall_fd, btf);
 			pt->reason = cp_block_reason(nr, fdk, pt->last_io_fdk,
 						     prev_state & TASK_UNINTERRUPTIBLE);
 			if (pt->reason == CPR_OTHER)
@@ -281,9 +315,11 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		nt->ran = 1;
 		nt->last_cpu = cpu;
 		in_tid = next_tid;
+		waker = nt->waker_tid;
+		nt->waker_tid = 0;
 	}
 	if (out_tid || in_tid)
-		emit(now, EV_SWITCH, out_tid, in_tid, out_state);
+		emit(now, EV_SWITCH, out_tid, in_tid, out_state, waker);
 	return 0;
 }
 
@@ -303,7 +339,8 @@ static __always_inline int handle_wakeup(struct task_struct *p)
 	now = bpf_ktime_get_ns();
 	account(t, now);
 	t->state = KS_RQ_WOKEN;
-	emit(now, EV_WAKEUP, tid, (u32)bpf_get_current_pid_tgid(), 0);
+	/* Who woke it travels with its switch-in record: one ring buffer record, not two. */
+	t->waker_tid = (u32)bpf_get_current_pid_tgid();
 	return 0;
 }
 
@@ -331,7 +368,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	insert_thread(nt.tid, &nt);
 	if (nt.tid == nt.pid)
 		insert_process(child, now);
-	emit(now, EV_FORK, parent_tid, nt.tid, 0);
+	emit(now, EV_FORK, parent_tid, nt.tid, 0, 0);
 	return 0;
 }
 
@@ -378,7 +415,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	proc = bpf_map_lookup_elem(&procs, &t->pid);
 	if (proc)
 		BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
-	emit(now, EV_EXEC, tid, 0, started);
+	emit(now, EV_EXEC, tid, 0, started, 0);
 	return 0;
 }
 
@@ -410,11 +447,18 @@ static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	int nr = id;
+	u64 now;
 
 	if (!t || floor_only || !counting(t))
 		return 0;
-	seeded_was_running(t);
-	account(t, bpf_ktime_get_ns());
+	now = bpf_ktime_get_ns();
+	repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
+	if (t->state == KS_USER) { /* the hot path: no need for account()'s switch */
+		t->user_ns += now - t->since_ns;
+		t->since_ns = now;
+	} else {
+		account(t, now);
+	}
 	t->state = KS_SYS;
 	t->syscall_nr = nr;
 	t->syscall_fd = -1;
@@ -429,20 +473,29 @@ static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
 	return 0;
 }
 
-static __always_inline int handle_sys_exit(long ret)
+static __always_inline int handle_sys_exit(long ret, bool btf)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	int dir;
+	u64 now;
 
 	if (!t || floor_only || !counting(t))
 		return 0;
-	seeded_was_running(t);
-	account(t, bpf_ktime_get_ns());
+	now = bpf_ktime_get_ns();
+	repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
+	if (t->state == KS_SYS) {
+		t->sys_ns += now - t->since_ns;
+		t->since_ns = now;
+	} else {
+		account(t, now);
+	}
 	t->state = KS_USER;
 	dir = cp_syscall_io_dir(t->syscall_nr);
 	if (dir && ret > 0) {
-		u8 fdk = fd_kind((struct task_struct *)bpf_get_current_task(), t->syscall_fd);
+		struct task_struct *task = btf ? bpf_get_current_task_btf()
+					       : (struct task_struct *)bpf_get_current_task();
+		u8 fdk = fd_kind(task, t->syscall_fd, btf);
 
 		if (fdk == FDK_SOCKET) {
 			if (dir == CP_IO_IN)
@@ -475,14 +528,14 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	return handle_switch(preempt, prev, next, prev_state);
+	return handle_switch(preempt, prev, next, prev_state, true);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	return handle_switch(preempt, prev, next, prev_state);
+	return handle_switch(preempt, prev, next, prev_state, false);
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -548,11 +601,11 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 {
-	return handle_sys_exit(ret);
+	return handle_sys_exit(ret, true);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
 {
-	return handle_sys_exit(ret);
+	return handle_sys_exit(ret, false);
 }

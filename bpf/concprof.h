@@ -51,6 +51,7 @@ struct cp_kthread {
 	int syscall_fd;	   /* its fd argument (first pollfd's for poll), -1 if none */
 	int other_syscall; /* syscall of the latest block classified "other", -1 if none */
 	unsigned int last_cpu;
+	unsigned int waker_tid; /* who woke it last, until its next switch-in */
 	unsigned char state;	  /* enum cp_kstate */
 	unsigned char reason;	  /* enum cp_reason, while KS_BLOCKED */
 	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
@@ -76,13 +77,13 @@ struct cp_kstats {
 	unsigned long long lost_threads; /* `threads` map full */
 	unsigned long long lost_procs;	 /* `procs` map full */
 	unsigned long long lost_archive; /* tid reused and the archive was full */
+	unsigned long long repaired_switches; /* switch-ins the kernel did not report */
 };
 
 enum cp_event_type {
 	EV_SWITCH = 1, /* prev_tid/next_tid: traced threads leaving/taking the CPU (0 = not ours) */
 	EV_EXEC,       /* tid started (launched program) or exec'd; it is on a CPU */
 	EV_FORK,       /* tid created child_tid */
-	EV_WAKEUP,     /* tid woken */
 };
 
 /* One record of the event stream: 24 bytes. */
@@ -93,7 +94,7 @@ struct cp_event {
 	unsigned short cpu;
 	unsigned char type;
 	unsigned char state; /* EV_SWITCH: prev's new cp_kstate in the low 4 bits, reason above */
-	unsigned int pad;
+	unsigned int waker; /* EV_SWITCH: the thread that woke `other`, 0 if preempted/unknown */
 };
 
 #endif

@@ -101,7 +101,6 @@ static struct concprof_bpf *open_and_load(const struct cp_collect_opts *opts, bo
 	}
 	skel->rodata->floor_only = opts->floor_only;
 	skel->rodata->stream_enabled = !opts->no_stream;
-	skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 4;
 	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.procs, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
@@ -219,7 +218,7 @@ static int seed_thread(pid_t pid, pid_t tid, uint64_t now, struct cp_kthread *t,
 	switch (state) {
 	case 'R':
 		/* Running or runnable: /proc cannot tell. The BPF side corrects it (see
-		 * seeded_was_running) the first time the thread does what only a running one can.
+		 * repair_missed_switch_in) the first time the thread does what only a running one can.
 		 */
 		t->state = KS_RQ_PREEMPTED;
 		break;
@@ -296,7 +295,7 @@ int cp_collect_poll(struct cp_collector *c, int fd, int timeout_ms)
 	n = poll(pfds, 2, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
-	/* Drain on every call: the kernel side wakes us only once a quarter of the ring is full. */
+	/* Drain on every call: the kernel side never wakes us (a wakeup per record is costly). */
 	if (c->ring) {
 		n = ring_buffer__consume(c->ring);
 		if (n < 0 && n != -EINTR)

@@ -294,7 +294,7 @@ static int run_command(const struct options *o, struct cp_launch launch, struct 
 	/* A pidfd turns readable the moment the workload ends: the wall time stops there. */
 	pidfd = syscall(SYS_pidfd_open, launch.pid, 0);
 	for (;;) {
-		err = cp_collect_poll(c, pidfd, 100);
+		err = cp_collect_poll(c, pidfd, CP_DRAIN_MS);
 		if (err < 0) {
 			fprintf(stderr, "concprof: reading the event stream failed: %s\n",
 				strerror(-err));
@@ -346,7 +346,7 @@ static int run_attached(const struct options *o, struct cp_collector *c, struct 
 		fprintf(stderr, "concprof: tracing process %d%s; Ctrl-C to stop\n", o->attach_pid,
 			deadline ? " for the given duration" : " until it exits");
 	for (;;) {
-		err = cp_collect_poll(c, pidfd, 100);
+		err = cp_collect_poll(c, pidfd, CP_DRAIN_MS);
 		if (err < 0) {
 			fprintf(stderr, "concprof: reading the event stream failed: %s\n",
 				strerror(-err));

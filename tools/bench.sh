@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make bench: concprof's overhead, as ratios measured in this one invocation.
+#   untraced  the workload alone
+#   floor     the same probes attached, each doing only the "is this thread ours?" lookup
+#   concprof  full tracing: exact totals and the switch stream
+# Workloads: a syscall loop that times itself (ns per getppid) and `perf bench sched pipe`
+# pinned to one CPU (µs per round trip). Each is run ROUNDS times per mode, interleaved, and
+# the median is kept. Peers on the same pipe benchmark: perf sched record.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONCPROF=${CONCPROF:-./concprof}
+ROUNDS=${ROUNDS:-5}
+SYSCALLS=${SYSCALLS:-2000000}
+PIPE_LOOPS=${PIPE_LOOPS:-200000}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root to load BPF: run 'sudo make bench'" >&2
+	exit 1
+fi
+
+# Prints the workload's own figure (first number of its result line).
+syscall_loop() { "$@" .output/syscall_loop "$SYSCALLS" | awk '/ns\/syscall/ {print $1}'; }
+pipe_bench() {
+	"$@" taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" 2>/dev/null |
+		awk '/usecs\/op/ {print $1}'
+}
+untraced() { "$@"; }
+floor() { "$CONCPROF" -q --floor -- "$@"; }
+traced() { "$CONCPROF" -q --json "$out/last.json" -- "$@"; }
+perf_sched() { perf sched record -q -o "$out/perf.data" -- "$@" 2>/dev/null; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+lost() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["lost_events"] + d.get("lost_threads", 0))' "$out/last.json"; }
+
+bench() { # key name workload modes...
+	local key=$1 title=$2 workload=$3
+	shift 3
+	local mode r
+	for r in $(seq "$ROUNDS"); do
+		for mode in "$@"; do
+			$workload "$mode" >>"$out/$key.$mode"
+			if [ "$mode" = traced ]; then lost >>"$out/$key.lost"; fi
+		done
+	done
+	base=$(median <"$out/$key.untraced")
+	printf '%-34s %12s %10s\n' "$title" "median" "× untraced"
+	for mode in "$@"; do
+		m=$(median <"$out/$key.$mode")
+		printf '  %-32s %12s %10.3f\n' "$mode" "$m" "$(echo "$m / $base" | bc -l)"
+	done
+	fl=$(median <"$out/$key.floor")
+	tr=$(median <"$out/$key.traced")
+	printf '  %-32s %12s %10.3f   (target ≤ 1.10)\n' "concprof / floor" "" \
+		"$(echo "$tr / $fl" | bc -l)"
+	printf '  %-32s %12s\n' "lost events (all rounds)" "$(paste -sd+ "$out/$key.lost" | bc)"
+}
+
+echo "concprof bench: $ROUNDS rounds, medians; $(nproc) CPUs, kernel $(uname -r)"
+echo
+bench syscalls "syscall loop (ns/syscall)" syscall_loop untraced floor traced
+echo
+if command -v perf >/dev/null && perf bench sched pipe -l 1000 >/dev/null 2>&1; then
+	bench pipe "sched pipe, 1 CPU (µs/op)" pipe_bench untraced floor traced perf_sched
+else
+	echo "sched pipe: skipped (perf bench is not available: apt-get install linux-perf)"
+fi

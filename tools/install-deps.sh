@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages concprof needs to build, run, test and benchmark, if any is
+# missing. Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	# build
+	make gcc clang bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+	# tests: unit test framework, scripts, the sudo path, unprivileged users
+	libcmocka-dev python3 sudo passwd util-linux procps
+	# bench: perf bench sched pipe
+	linux-perf bc
+)
+if [ -f workloads/packages.txt ]; then
+	while read -r pkg _; do
+		case "$pkg" in '' | '#'*) continue ;; esac
+		packages+=("$pkg")
+	done <workloads/packages.txt
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+	echo "install-deps: run 'sudo make ...' (or install them) and try again" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
