@@ -24,6 +24,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define TASK_UNINTERRUPTIBLE 0x2
 #define TASK_DEAD 0x80
 
+/* include/uapi/linux/sched.h */
+#define SCHED_NORMAL 0
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+
 /* include/uapi/linux/stat.h */
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -102,8 +107,8 @@ static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state,
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-/* Close the current interval at `now`, crediting it to the state it was in. */
-static __always_inline void account(struct cp_kthread *t, u64 now)
+/* Close the current interval at `now`, crediting it to the state it was in; returns its length. */
+static __always_inline u64 account(struct cp_kthread *t, u64 now)
 {
 	u64 delta = now > t->since_ns ? now - t->since_ns : 0;
 
@@ -125,6 +130,78 @@ static __always_inline void account(struct cp_kthread *t, u64 now)
 		break;
 	}
 	t->since_ns = now;
+	return delta;
+}
+
+static __always_inline unsigned long long *bucket(struct cp_kthread *t, u8 state, u8 reason)
+{
+	switch (state) {
+	case KS_SYS:
+		return &t->sys_ns;
+	case KS_RQ_PREEMPTED:
+		return &t->rq_preempted_ns;
+	case KS_RQ_WOKEN:
+		return &t->rq_woken_ns;
+	case KS_BLOCKED:
+		return &t->blocked_ns[reason & (CP_NR_BLOCK_REASONS - 1)];
+	}
+	return &t->user_ns;
+}
+
+/* Switch-in at `now`: remember what it closed, for align_slice(). */
+static __always_inline void switch_in(struct cp_kthread *t, u64 now)
+{
+	t->pre_in_state = t->state;
+	t->pre_in_reason = t->reason;
+	t->pre_in_ns = account(t, now);
+	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
+	t->slice_start_sys = t->state == KS_SYS;
+	t->slice_start_ns = now;
+}
+
+/* A slice's boundaries that differ from the kernel's by more than this are not boundary
+ * skew but something else (a missed event): leave them alone.
+ */
+#define MAX_BOUNDARY_SKEW_NS 20000
+
+/*
+ * The kernel starts and ends a slice when __schedule() updates the run queue's clock, a
+ * little before sched_switch fires; for a thread that switches thousands of times those
+ * microseconds add up to more than the kernel's own CLOCK_THREAD_CPUTIME_ID differs from
+ * them. So at switch-out, make the slice exactly as long as the kernel's (for CFS tasks:
+ * sum_exec_runtime - prev_sum_exec_runtime) by moving its start, taking the difference from
+ * (or giving it to) the interval the switch-in closed. The invariant holds: the lifetime is
+ * only redistributed.
+ */
+static __always_inline void align_slice(struct cp_kthread *t, struct task_struct *task, u64 now)
+{
+	u64 kernel_slice, our_slice, move;
+	unsigned long long *before, *during;
+	unsigned int policy = BPF_CORE_READ(task, policy);
+
+	if (!t->slice_start_ns || now < t->slice_start_ns ||
+	    (policy != SCHED_NORMAL && policy != SCHED_BATCH && policy != SCHED_IDLE))
+		return;
+	kernel_slice = BPF_CORE_READ(task, se.sum_exec_runtime) -
+		       BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+	our_slice = now - t->slice_start_ns;
+	before = bucket(t, t->pre_in_state, t->pre_in_reason);
+	during = bucket(t, t->slice_start_sys ? KS_SYS : KS_USER, 0);
+	if (kernel_slice > our_slice) {
+		move = kernel_slice - our_slice;
+		if (move > MAX_BOUNDARY_SKEW_NS)
+			return;
+		if (move > t->pre_in_ns)
+			move = t->pre_in_ns;
+		*before -= move;
+		*during += move;
+	} else {
+		move = our_slice - kernel_slice;
+		if (move > MAX_BOUNDARY_SKEW_NS || move > *during)
+			return;
+		*during -= move;
+		*before += move;
+	}
 }
 
 static __always_inline bool counting(const struct cp_kthread *t)
@@ -153,8 +230,7 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	switched_in = now - on_cpu;
 	if (on_cpu > now || switched_in < t->since_ns)
 		switched_in = t->since_ns;
-	account(t, switched_in);
-	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
+	switch_in(t, switched_in);
 	if (t->ran)
 		count(&stats.repaired_switches);
 	t->ran = 1;
@@ -279,6 +355,8 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		cpu = bpf_get_smp_processor_id();
 		repair_missed_switch_in(pt, prev, now);
 		account(pt, now);
+		align_slice(pt, prev, now);
+		pt->slice_start_ns = 0;
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
 			pt->end_ns = now;
@@ -308,8 +386,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			now = bpf_ktime_get_ns();
 			cpu = bpf_get_smp_processor_id();
 		}
-		account(nt, now);
-		nt->state = nt->syscall_nr >= 0 ? KS_SYS : KS_USER;
+		switch_in(nt, now);
 		if (nt->ran && nt->last_cpu != cpu)
 			nt->migrations++;
 		nt->ran = 1;

@@ -52,6 +52,12 @@ struct cp_kthread {
 	int other_syscall; /* syscall of the latest block classified "other", -1 if none */
 	unsigned int last_cpu;
 	unsigned int waker_tid; /* who woke it last, until its next switch-in */
+	unsigned long long slice_start_ns; /* our timestamp of its latest switch-in */
+	unsigned long long pre_in_ns;	    /* length of the interval that switch-in closed */
+	unsigned char pre_in_state;	    /* and its state and reason */
+	unsigned char pre_in_reason;
+	unsigned char slice_start_sys; /* it switched in inside a syscall */
+	unsigned char pad;
 	unsigned char state;	  /* enum cp_kstate */
 	unsigned char reason;	  /* enum cp_reason, while KS_BLOCKED */
 	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
