@@ -50,6 +50,7 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*))
 
 .PHONY: all clean check unit-tests deps demo bench install uninstall
 .DELETE_ON_ERROR:
+.SECONDARY: $(ASAN_OBJS)
 
 BENCH_BINS := $(OUTPUT)/syscall_loop
 
