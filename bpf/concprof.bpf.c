@@ -538,6 +538,7 @@ static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
 	}
 	t->state = KS_SYS;
 	t->syscall_nr = nr;
+	t->syscalls++;
 	t->syscall_fd = -1;
 	if (nr == CP_NR_poll || nr == CP_NR_ppoll) {
 		/* What a poll waits on: its first pollfd's fd. */

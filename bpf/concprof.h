@@ -42,6 +42,7 @@ struct cp_kthread {
 	unsigned long long voluntary_switches;
 	unsigned long long involuntary_switches;
 	unsigned long long migrations;
+	unsigned long long syscalls;
 	unsigned long long net_rx_bytes, net_tx_bytes;
 	unsigned long long disk_read_bytes, disk_write_bytes;
 	unsigned long long pipe_read_bytes, pipe_write_bytes;

@@ -356,6 +356,7 @@ static void to_thread(struct cp_kthread *k, uint64_t start, uint64_t end_ns, str
 		.voluntary_switches = k->voluntary_switches,
 		.involuntary_switches = k->involuntary_switches,
 		.migrations = k->migrations,
+		.syscalls = k->syscalls,
 		.net_rx_bytes = k->net_rx_bytes,
 		.net_tx_bytes = k->net_tx_bytes,
 		.disk_read_bytes = k->disk_read_bytes,
@@ -505,6 +506,7 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	run->lost_events = skel->bss->stats.lost_events;
 	run->lost_threads = skel->bss->stats.lost_threads + skel->bss->stats.lost_procs +
 			    skel->bss->stats.lost_archive;
+	run->repaired_switches = skel->bss->stats.repaired_switches;
 
 	err = append_threads(run, bpf_map__fd(skel->maps.threads), start, end_ns);
 	if (!err)

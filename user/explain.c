@@ -430,13 +430,16 @@ static void explain_rusage(struct explainer *e)
 	text_add(&t,
 		 "The kernel's own figures say user %s and sys %s (concprof: %s and %s) because "
 		 "the kernel only looks at who is running at each timer tick (HZ=%d: every %s) and "
-		 "scales, while concprof times every syscall exactly",
+		 "scales, while concprof times each syscall exactly from the kernel's syscall-entry "
+		 "tracepoint to its exit tracepoint",
 		 cp_fmt_duration(run->rusage_user_ns).s, cp_fmt_duration(run->rusage_sys_ns).s,
 		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s, CP_KERNEL_HZ,
 		 cp_fmt_duration(1000000000ULL / CP_KERNEL_HZ).s);
 	if (run->rusage_sys_ns > tot->sys_ns && differs(run->rusage_sys_ns, tot->sys_ns))
-		text_add(&t, ", so page faults and interrupts taken in user mode are sys there but "
-			     "user here");
+		text_add(&t,
+			 ", so the kernel's entry and exit path around each of the %s syscalls, "
+			 "page faults and interrupts are sys there but user here",
+			 cp_fmt_count(tot->syscalls).s);
 	if (run->nr_procs > 1 && kernel_cpu < e->a->cpu_ns && differs(kernel_cpu, e->a->cpu_ns))
 		text_add(&t, "; and the kernel adds a child's time only once the child has been "
 			     "waited for (reaped)");

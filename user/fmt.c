@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,6 +214,21 @@ struct cp_fmt cp_fmt_share(uint64_t part, uint64_t whole)
 		return f;
 	}
 	return cp_fmt_pct(100.0 * (double)part / (double)whole);
+}
+
+struct cp_fmt cp_fmt_count(uint64_t n)
+{
+	struct cp_fmt f;
+
+	if (n < 1000)
+		snprintf(f.s, sizeof(f.s), "%" PRIu64, n);
+	else if (n < 1000000)
+		snprintf(f.s, sizeof(f.s), "%" PRIu64 ",%03" PRIu64, n / 1000, n % 1000);
+	else if (n < 1000000000)
+		snprintf(f.s, sizeof(f.s), "%.1f million", n / 1e6);
+	else
+		snprintf(f.s, sizeof(f.s), "%.1f billion", n / 1e9);
+	return f;
 }
 
 struct cp_fmt cp_fmt_signal(int sig)

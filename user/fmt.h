@@ -49,6 +49,9 @@ struct cp_fmt cp_fmt_pct(double pct);
 /* 100 * part / whole through cp_fmt_pct; "-" when whole is 0. */
 struct cp_fmt cp_fmt_share(uint64_t part, uint64_t whole);
 
+/* A count in words: "812", "48,213", "2.1 million", "3.4 billion". */
+struct cp_fmt cp_fmt_count(uint64_t n);
+
 /* "SIGKILL" for 9, "signal 99" for a number without a name. */
 struct cp_fmt cp_fmt_signal(int sig);
 

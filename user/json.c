@@ -295,6 +295,7 @@ static void write_blocked(struct cp_json *w, const uint64_t blocked_ns[CP_NR_REA
 		cp_json_kv_u64(w, "voluntary_switches", (x)->voluntary_switches);     \
 		cp_json_kv_u64(w, "involuntary_switches", (x)->involuntary_switches); \
 		cp_json_kv_u64(w, "migrations", (x)->migrations);                     \
+		cp_json_kv_u64(w, "syscalls", (x)->syscalls);                         \
 		cp_json_kv_u64(w, "net_rx_bytes", (x)->net_rx_bytes);                 \
 		cp_json_kv_u64(w, "net_tx_bytes", (x)->net_tx_bytes);                 \
 		cp_json_kv_u64(w, "disk_read_bytes", (x)->disk_read_bytes);           \
@@ -385,6 +386,7 @@ int cp_json_write(FILE *out, const struct cp_run *run)
 	cp_json_kv_i64(&w, "cpus", run->cpus);
 	cp_json_kv_u64(&w, "lost_events", run->lost_events);
 	cp_json_kv_u64(&w, "lost_threads", run->lost_threads);
+	cp_json_kv_u64(&w, "repaired_switches", run->repaired_switches);
 
 	cp_json_key(&w, "rusage");
 	if (run->have_rusage) {

@@ -47,6 +47,7 @@ void cp_run_totals(const struct cp_run *run, struct cp_totals *out)
 		out->voluntary_switches += t->voluntary_switches;
 		out->involuntary_switches += t->involuntary_switches;
 		out->migrations += t->migrations;
+		out->syscalls += t->syscalls;
 		out->net_rx_bytes += t->net_rx_bytes;
 		out->net_tx_bytes += t->net_tx_bytes;
 		out->disk_read_bytes += t->disk_read_bytes;

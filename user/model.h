@@ -47,6 +47,7 @@ struct cp_thread {
 	uint64_t voluntary_switches;
 	uint64_t involuntary_switches;
 	uint64_t migrations;
+	uint64_t syscalls;
 
 	uint64_t net_rx_bytes, net_tx_bytes;
 	uint64_t disk_read_bytes, disk_write_bytes;
@@ -82,6 +83,8 @@ struct cp_run {
 	int cpus;	  /* online CPUs */
 	uint64_t lost_events;  /* stream records the ring buffer could not take */
 	uint64_t lost_threads; /* threads the kernel could not track (map full): not in totals */
+	/* Switch-ins the kernel's tracepoint did not report, rebuilt from its own accounting. */
+	uint64_t repaired_switches;
 
 	bool have_rusage; /* false when attached: the kernel's figures belong to another parent */
 	uint64_t rusage_user_ns;
@@ -101,6 +104,7 @@ struct cp_totals {
 	uint64_t runnable_preempted_ns, runnable_woken_ns;
 	uint64_t blocked_ns[CP_NR_REASONS];
 	uint64_t voluntary_switches, involuntary_switches, migrations;
+	uint64_t syscalls;
 	uint64_t net_rx_bytes, net_tx_bytes;
 	uint64_t disk_read_bytes, disk_write_bytes;
 	uint64_t pipe_read_bytes, pipe_write_bytes;

@@ -115,6 +115,18 @@ static void test_signal_names(void **state)
 	assert_string_equal(cp_fmt_signal(1000).s, "signal 1000");
 }
 
+static void test_counts(void **state)
+{
+	(void)state;
+	assert_string_equal(cp_fmt_count(0).s, "0");
+	assert_string_equal(cp_fmt_count(999).s, "999");
+	assert_string_equal(cp_fmt_count(1000).s, "1,000");
+	assert_string_equal(cp_fmt_count(48213).s, "48,213");
+	assert_string_equal(cp_fmt_count(999999).s, "999,999");
+	assert_string_equal(cp_fmt_count(2140000).s, "2.1 million");
+	assert_string_equal(cp_fmt_count(3400000000ULL).s, "3.4 billion");
+}
+
 static void test_utf8_decode(void **state)
 {
 	uint32_t cp = 0;
@@ -167,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_bytes_approx),
 		cmocka_unit_test(test_percent_no_false_precision),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_sanitize_for_terminal),
