@@ -105,19 +105,24 @@ $(OUTPUT)/syscall_loop: tools/bench/syscall_loop.c | $(OUTPUT)
 deps:
 	$(Q)tools/install-deps.sh
 
+# Under sudo, build as the user who typed it, so their checkout holds no root-owned files;
+# only installing packages and tracing need root.
+AS_USER := $(if $(and $(SUDO_UID),$(filter-out 0,$(SUDO_UID))),setpriv --reuid=$(SUDO_UID) \
+	--regid=$(SUDO_GID) --init-groups,)
+
 unit-tests: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 
 # Every suite prints TAP; tests/run ends with "N passed, N failed, N skipped".
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)$(AS_USER) $(MAKE) --no-print-directory all unit-tests
 	$(Q)tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
 	$(Q)tools/bench.sh
 
 install: concprof

@@ -263,6 +263,31 @@ static int copy_argv(struct cp_run *run, char **argv, int argc)
 	return 0;
 }
 
+/* The attached process's command line, from /proc; "pid N" for one that has none. */
+static int attached_argv(struct cp_run *run, pid_t pid)
+{
+	char path[64], buf[4096], *args[256];
+	int argc = 0;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f) {
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[len] = '\0';
+	for (size_t i = 0; i < len && argc < 255; i += strlen(buf + i) + 1)
+		args[argc++] = buf + i;
+	if (!argc) { /* a kernel thread, or already gone */
+		snprintf(buf, sizeof(buf), "pid %d", pid);
+		args[argc++] = buf;
+	}
+	args[argc] = NULL;
+	return copy_argv(run, args, argc);
+}
+
 /*
  * Run the command to its end. Returns 0, or an exit code of concprof's own (126/127/1).
  * The child was forked before the BPF side was loaded, while concprof was still small: its
@@ -487,10 +512,8 @@ int main(int argc, char **argv)
 	}
 	run.cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (o.attach_pid) {
-		char path[64], *cmd[2] = { path, NULL };
-
-		snprintf(path, sizeof(path), "pid %d", o.attach_pid);
-		code = copy_argv(&run, cmd, 1) ? EXIT_TOOL : run_attached(&o, collector, &run);
+		code = attached_argv(&run, o.attach_pid) ? EXIT_TOOL
+							  : run_attached(&o, collector, &run);
 	} else {
 		code = copy_argv(&run, o.argv, o.argc) ? EXIT_TOOL
 						       : run_command(&o, launch, collector, &run);

@@ -354,7 +354,9 @@ static void render_levels(const struct report *r)
 			wall += c->ns_at[k];
 	snprintf(text, sizeof(text), "Threads on a CPU at once, as a share of the %s wall time%s:",
 		 cp_fmt_duration(run->wall_ns).s,
-		 c->complete ? "" : " (lower bounds: events were lost)");
+		 c->complete	   ? ""
+		 : run->lost_events ? " (lower bounds: events were lost)"
+				    : " (approximate: threads running at the attach are not known)");
 	wrap(r, "  ", "  ", text, PAINT_NONE);
 	for (size_t k = 0; k < rows; k++) {
 		bool lumped = k + 1 == rows && rows < c->nr_levels;
