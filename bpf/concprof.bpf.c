@@ -40,6 +40,10 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool floor_only = false;
 const volatile bool stream_enabled = true;
 
+/* The timer tick, for explaining getrusage's sampling; 0 if libbpf cannot tell. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+unsigned int kernel_hz;
+
 struct cp_kstats stats;
 unsigned long long root_exec_ns;
 unsigned int archive_seq;
@@ -485,6 +489,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 		t->ran = 1;
 		t->last_cpu = bpf_get_smp_processor_id();
 		root_exec_ns = now;
+		kernel_hz = CONFIG_HZ;
 		insert_process(p, now);
 		started = 1;
 	}

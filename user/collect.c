@@ -507,6 +507,7 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	run->lost_threads = skel->bss->stats.lost_threads + skel->bss->stats.lost_procs +
 			    skel->bss->stats.lost_archive;
 	run->repaired_switches = skel->bss->stats.repaired_switches;
+	run->kernel_hz = skel->bss->kernel_hz;
 
 	err = append_threads(run, bpf_map__fd(skel->maps.threads), start, end_ns);
 	if (!err)

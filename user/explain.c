@@ -423,18 +423,20 @@ static void explain_rusage(struct explainer *e)
 	const struct cp_totals *tot = &e->a->totals;
 	uint64_t kernel_cpu = run->rusage_user_ns + run->rusage_sys_ns;
 	struct text t = { 0 };
+	char tick[48] = "";
 
+	if (run->kernel_hz > 0)
+		snprintf(tick, sizeof(tick), " (HZ=%d: every %s)", run->kernel_hz,
+			 cp_fmt_duration(1000000000ULL / run->kernel_hz).s);
 	if (!run->have_rusage || (!differs(run->rusage_user_ns, tot->user_ns) &&
 				  !differs(run->rusage_sys_ns, tot->sys_ns)))
 		return;
 	text_add(&t,
 		 "The kernel's own figures say user %s and sys %s (concprof: %s and %s) because "
-		 "the kernel only looks at who is running at each timer tick (HZ=%d: every %s) and "
-		 "scales, while concprof times each syscall exactly from the kernel's syscall-entry "
+		 "the kernel only looks at who is running at each timer tick%s and scales, while concprof times each syscall exactly from the kernel's syscall-entry "
 		 "tracepoint to its exit tracepoint",
 		 cp_fmt_duration(run->rusage_user_ns).s, cp_fmt_duration(run->rusage_sys_ns).s,
-		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s, CP_KERNEL_HZ,
-		 cp_fmt_duration(1000000000ULL / CP_KERNEL_HZ).s);
+		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s, tick);
 	if (run->rusage_sys_ns > tot->sys_ns && differs(run->rusage_sys_ns, tot->sys_ns))
 		text_add(&t,
 			 ", so the kernel's entry and exit path around each of the %s syscalls, "

@@ -38,7 +38,6 @@
  * The tick rate behind the kernel's sampled user/sys (CONFIG_HZ of the kernel this was built for,
  * Debian's 250). Only used to say how coarse the sampling is.
  */
-#define CP_KERNEL_HZ 250
 
 /* Enough for every finding that can apply at once. */
 #define CP_MAX_FINDINGS 16

@@ -81,6 +81,7 @@ struct cp_run {
 	int32_t term_signal;
 	uint64_t wall_ns; /* exec (or attach) to the end of the last traced thread */
 	int cpus;	  /* online CPUs */
+	int kernel_hz;	  /* the kernel's timer tick (CONFIG_HZ); 0 if unknown */
 	uint64_t lost_events;  /* stream records the ring buffer could not take */
 	uint64_t lost_threads; /* threads the kernel could not track (map full): not in totals */
 	/* Switch-ins the kernel's tracepoint did not report, rebuilt from its own accounting. */

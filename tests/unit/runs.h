@@ -33,6 +33,7 @@ static inline void run_init(struct cp_run *run, uint64_t wall_ns, int cpus, cons
 	*run = (struct cp_run){ 0 };
 	run->wall_ns = wall_ns;
 	run->cpus = cpus;
+	run->kernel_hz = 250;
 	run->root_pid = 1000;
 	while (argv && argv[run->argc])
 		run->argc++;

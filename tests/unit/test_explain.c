@@ -50,6 +50,14 @@ static void assert_contains(const char *text, const char *part)
 		fail_msg("\"%s\" not in: %s", part, text);
 }
 
+static void assert_not_contains(const char *text, const char *part)
+{
+	if (!text)
+		fail_msg("no such finding (wanted one without \"%s\")", part);
+	if (strstr(text, part))
+		fail_msg("\"%s\" should not be in: %s", part, text);
+}
+
 static void test_lecture_sequential_is_io_bound(void **state)
 {
 	struct cp_run run;
@@ -294,6 +302,13 @@ static void test_rusage_difference_explained(void **state)
 	assert_contains(finding(&e, CP_FIND_RUSAGE), "HZ=250: every 4.00 ms");
 	assert_contains(finding(&e, CP_FIND_RUSAGE), "reaped");
 	assert_contains(finding(&e, CP_FIND_RUSAGE), "page faults");
+
+	/* a kernel whose tick libbpf could not read: no made-up HZ */
+	run.kernel_hz = 0;
+	explain(&run, &e);
+	assert_not_contains(finding(&e, CP_FIND_RUSAGE), "HZ=");
+	assert_contains(finding(&e, CP_FIND_RUSAGE), "at each timer tick and scales");
+	run.kernel_hz = 250;
 
 	/* attached: no kernel figures to compare */
 	run.have_rusage = false;
