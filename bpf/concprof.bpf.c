@@ -87,7 +87,8 @@ static __always_inline void count(unsigned long long *counter)
 	__sync_fetch_and_add(counter, 1);
 }
 
-static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state, u32 waker)
+static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state, u32 waker,
+				 s32 shift)
 {
 	struct cp_event *e;
 
@@ -105,6 +106,7 @@ static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state,
 	e->type = type;
 	e->state = state;
 	e->waker = waker;
+	e->shift = shift;
 	/* A consumer wakeup per record would cost more than the record: userspace polls instead,
 	 * often enough that the ring cannot fill (see CP_DRAIN_MS).
 	 */
@@ -152,6 +154,14 @@ static __always_inline unsigned long long *bucket(struct cp_kthread *t, u8 state
 	return &t->user_ns;
 }
 
+/* Only the fair class keeps se.prev_sum_exec_runtime, the sum at the latest switch-in. */
+static __always_inline bool is_cfs(struct task_struct *task)
+{
+	unsigned int policy = BPF_CORE_READ(task, policy);
+
+	return policy == SCHED_NORMAL || policy == SCHED_BATCH || policy == SCHED_IDLE;
+}
+
 /* Switch-in at `now`: remember what it closed, for align_slice(). */
 static __always_inline void switch_in(struct cp_kthread *t, u64 now)
 {
@@ -161,12 +171,17 @@ static __always_inline void switch_in(struct cp_kthread *t, u64 now)
 	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
 	t->slice_start_sys = t->state == KS_SYS;
 	t->slice_start_ns = now;
+	t->slice_repaired = 0;
 }
 
 /* A slice's boundaries that differ from the kernel's by more than this are not boundary
  * skew but something else (a missed event): leave them alone.
  */
 #define MAX_BOUNDARY_SKEW_NS 20000
+/* A slice whose switch-in was rebuilt while the thread was running can be off by up to the
+ * tick that the kernel's sum_exec_runtime lags (10 ms at HZ=100): its end corrects that.
+ */
+#define MAX_REPAIR_SKEW_NS 10000000
 
 /*
  * The kernel starts and ends a slice when __schedule() updates the run queue's clock, a
@@ -175,17 +190,17 @@ static __always_inline void switch_in(struct cp_kthread *t, u64 now)
  * them. So at switch-out, make the slice exactly as long as the kernel's (for CFS tasks:
  * sum_exec_runtime - prev_sum_exec_runtime) by moving its start, taking the difference from
  * (or giving it to) the interval the switch-in closed. The invariant holds: the lifetime is
- * only redistributed.
+ * only redistributed. Returns how much earlier (or later, if negative) the slice now starts,
+ * so that the switch stream can move its start too.
  */
-static __always_inline void align_slice(struct cp_kthread *t, struct task_struct *task, u64 now)
+static __always_inline s32 align_slice(struct cp_kthread *t, struct task_struct *task, u64 now)
 {
 	u64 kernel_slice, our_slice, move;
+	u64 max_skew = t->slice_repaired ? MAX_REPAIR_SKEW_NS : MAX_BOUNDARY_SKEW_NS;
 	unsigned long long *before, *during;
-	unsigned int policy = BPF_CORE_READ(task, policy);
 
-	if (!t->slice_start_ns || now < t->slice_start_ns ||
-	    (policy != SCHED_NORMAL && policy != SCHED_BATCH && policy != SCHED_IDLE))
-		return;
+	if (!t->slice_start_ns || now < t->slice_start_ns || !is_cfs(task))
+		return 0;
 	kernel_slice = BPF_CORE_READ(task, se.sum_exec_runtime) -
 		       BPF_CORE_READ(task, se.prev_sum_exec_runtime);
 	our_slice = now - t->slice_start_ns;
@@ -193,19 +208,20 @@ static __always_inline void align_slice(struct cp_kthread *t, struct task_struct
 	during = bucket(t, t->slice_start_sys ? KS_SYS : KS_USER, 0);
 	if (kernel_slice > our_slice) {
 		move = kernel_slice - our_slice;
-		if (move > MAX_BOUNDARY_SKEW_NS)
-			return;
+		if (move > max_skew)
+			return 0;
 		if (move > t->pre_in_ns)
 			move = t->pre_in_ns;
 		*before -= move;
 		*during += move;
-	} else {
-		move = our_slice - kernel_slice;
-		if (move > MAX_BOUNDARY_SKEW_NS || move > *during)
-			return;
-		*during -= move;
-		*before += move;
+		return move;
 	}
+	move = our_slice - kernel_slice;
+	if (move > max_skew || move > *during)
+		return 0;
+	*during -= move;
+	*before += move;
+	return -(s32)move;
 }
 
 static __always_inline bool counting(const struct cp_kthread *t)
@@ -220,7 +236,8 @@ static __always_inline bool counting(const struct cp_kthread *t)
  * sched_switch for some switches (seen here for switches away from one host agent thread;
  * tracefs misses them too). The kernel's own accounting says how long it has been on the
  * CPU since its switch-in: sum_exec_runtime - prev_sum_exec_runtime. For a thread still
- * running that figure lags by up to a tick, so the repair can only err towards runnable.
+ * running that figure lags by up to a tick, so the repair can only err towards runnable. Only
+ * CFS keeps prev_sum_exec_runtime: for real-time tasks the switch-in is taken to be now.
  */
 static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct task_struct *task,
 						    u64 now)
@@ -229,17 +246,50 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 
 	if (t->state == KS_USER || t->state == KS_SYS)
 		return;
-	on_cpu = BPF_CORE_READ(task, se.sum_exec_runtime) -
-		 BPF_CORE_READ(task, se.prev_sum_exec_runtime);
-	switched_in = now - on_cpu;
-	if (on_cpu > now || switched_in < t->since_ns)
-		switched_in = t->since_ns;
+	if (is_cfs(task)) {
+		on_cpu = BPF_CORE_READ(task, se.sum_exec_runtime) -
+			 BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+		switched_in = now - on_cpu;
+		if (on_cpu > now || switched_in < t->since_ns)
+			switched_in = t->since_ns;
+	} else {
+		switched_in = now;
+	}
+	u32 cpu = bpf_get_smp_processor_id();
+
 	switch_in(t, switched_in);
-	if (t->ran)
+	t->slice_repaired = 1;
+	if (t->ran) {
 		count(&stats.repaired_switches);
+		if (t->last_cpu != cpu)
+			t->migrations++;
+	}
 	t->ran = 1;
-	t->last_cpu = bpf_get_smp_processor_id();
-	emit(switched_in, EV_SWITCH, 0, t->tid, 0, 0);
+	t->last_cpu = cpu;
+	emit(switched_in, EV_SWITCH, 0, t->tid, 0, 0, 0);
+}
+
+/*
+ * A thread switching in while we think it asleep: its wakeup was not reported (this kernel
+ * drops a few sched_wakeup events too). The kernel queued it at sched_info.last_queued and
+ * picked it at se.exec_start, both on the run queue's clock: that difference is how long it
+ * waited for a CPU, the rest of the interval it slept.
+ */
+static __always_inline void repair_missed_wakeup(struct cp_kthread *t, struct task_struct *task,
+						 u64 now)
+{
+	u64 queued = BPF_CORE_READ(task, sched_info.last_queued);
+	u64 picked = BPF_CORE_READ(task, se.exec_start);
+	u64 waited;
+
+	if (!queued || picked <= queued)
+		return;
+	waited = picked - queued;
+	if (waited >= now - t->since_ns)
+		return;
+	account(t, now - waited);
+	t->state = KS_RQ_WOKEN;
+	count(&stats.repaired_wakeups);
 }
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
@@ -341,6 +391,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	u32 next_tid = BPF_CORE_READ(next, pid);
 	struct cp_kthread *pt = NULL, *nt = NULL;
 	u32 cpu = 0, out_tid = 0, in_tid = 0, waker = 0;
+	s32 shift = 0;
 	u8 out_state = 0;
 	u64 now = 0;
 
@@ -359,7 +410,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		cpu = bpf_get_smp_processor_id();
 		repair_missed_switch_in(pt, prev, now);
 		account(pt, now);
-		align_slice(pt, prev, now);
+		shift = align_slice(pt, prev, now);
 		pt->slice_start_ns = 0;
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
@@ -390,6 +441,8 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			now = bpf_ktime_get_ns();
 			cpu = bpf_get_smp_processor_id();
 		}
+		if (nt->state == KS_BLOCKED)
+			repair_missed_wakeup(nt, next, now);
 		switch_in(nt, now);
 		if (nt->ran && nt->last_cpu != cpu)
 			nt->migrations++;
@@ -400,7 +453,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		nt->waker_tid = 0;
 	}
 	if (out_tid || in_tid)
-		emit(now, EV_SWITCH, out_tid, in_tid, out_state, waker);
+		emit(now, EV_SWITCH, out_tid, in_tid, out_state, waker, shift);
 	return 0;
 }
 
@@ -449,7 +502,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	insert_thread(nt.tid, &nt);
 	if (nt.tid == nt.pid)
 		insert_process(child, now);
-	emit(now, EV_FORK, parent_tid, nt.tid, 0, 0);
+	emit(now, EV_FORK, parent_tid, nt.tid, 0, 0, 0);
 	return 0;
 }
 
@@ -497,7 +550,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	proc = bpf_map_lookup_elem(&procs, &t->pid);
 	if (proc)
 		BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
-	emit(now, EV_EXEC, tid, 0, started, 0);
+	emit(now, EV_EXEC, tid, 0, started, 0, 0);
 	return 0;
 }
 

@@ -58,7 +58,7 @@ struct cp_kthread {
 	unsigned char pre_in_state;	    /* and its state and reason */
 	unsigned char pre_in_reason;
 	unsigned char slice_start_sys; /* it switched in inside a syscall */
-	unsigned char pad;
+	unsigned char slice_repaired;  /* its switch-in was rebuilt (repair_missed_switch_in) */
 	unsigned char state;	  /* enum cp_kstate */
 	unsigned char reason;	  /* enum cp_reason, while KS_BLOCKED */
 	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
@@ -85,6 +85,7 @@ struct cp_kstats {
 	unsigned long long lost_procs;	 /* `procs` map full */
 	unsigned long long lost_archive; /* tid reused and the archive was full */
 	unsigned long long repaired_switches; /* switch-ins the kernel did not report */
+	unsigned long long repaired_wakeups;  /* wakeups the kernel did not report */
 };
 
 enum cp_event_type {
@@ -93,7 +94,7 @@ enum cp_event_type {
 	EV_FORK,       /* tid created child_tid */
 };
 
-/* One record of the event stream: 24 bytes. */
+/* One record of the event stream: 32 bytes; a switch record carries two transitions. */
 struct cp_event {
 	unsigned long long ts_ns;
 	unsigned int tid;   /* EV_SWITCH: prev (0 if not traced); others: the subject */
@@ -102,6 +103,10 @@ struct cp_event {
 	unsigned char type;
 	unsigned char state; /* EV_SWITCH: prev's new cp_kstate in the low 4 bits, reason above */
 	unsigned int waker; /* EV_SWITCH: the thread that woke `other`, 0 if preempted/unknown */
+	/* EV_SWITCH: prev's slice really started this many ns before its switch-in record (or
+	 * after, if negative): its length is the kernel's (see align_slice).
+	 */
+	int shift;
 };
 
 #endif

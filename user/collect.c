@@ -19,9 +19,6 @@
 #include "concprof.skel.h"
 #include "concurrency.h"
 
-/* Records that may still be out of time order when they reach us: a few ms of switches. */
-#define CONC_REORDER_WINDOW 65536
-
 struct cp_collector {
 	struct concprof_bpf *skel;
 	struct ring_buffer *ring;
@@ -55,25 +52,22 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct cp_collector *c = ctx;
 	const struct cp_event *e = data;
-	int delta = 0, err;
+	int err = 0;
 
 	if (size < sizeof(*e))
 		return 0;
 	switch (e->type) {
 	case EV_SWITCH:
-		delta = (e->other ? 1 : 0) - (e->tid ? 1 : 0);
+		err = cp_conc_switch(&c->conc, e->tid, e->shift, e->other, e->ts_ns, e->cpu);
 		break;
 	case EV_EXEC:
 		if (e->state) { /* the launched program starts, on a CPU */
-			delta = 1;
 			if (!c->start_ns)
 				c->start_ns = e->ts_ns;
+			err = cp_conc_switch_in(&c->conc, e->tid, e->ts_ns);
 		}
 		break;
 	}
-	if (!delta)
-		return 0;
-	err = cp_conc_push(&c->conc, e->ts_ns, delta);
 	if (err && !c->err)
 		c->err = err;
 	return 0;
@@ -122,7 +116,7 @@ int cp_collect_open(struct cp_collector **out, const struct cp_collect_opts *opt
 		return -ENOMEM;
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
-	cp_conc_init(&c->conc, CONC_REORDER_WINDOW);
+	cp_conc_init(&c->conc);
 
 	c->skel = open_and_load(opts, true, &err);
 	if (!c->skel)
@@ -244,7 +238,7 @@ int cp_collect_attach(struct cp_collector *c, pid_t pid)
 
 	c->attached = true;
 	c->start_ns = now;
-	cp_conc_start(&c->conc, now, 0);
+	cp_conc_start(&c->conc, now);
 	/* Threads may be created while we list them; those of listed parents are caught by the
 	 * fork tracepoint, so list again until a pass finds nothing new.
 	 */
@@ -507,6 +501,7 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	run->lost_threads = skel->bss->stats.lost_threads + skel->bss->stats.lost_procs +
 			    skel->bss->stats.lost_archive;
 	run->repaired_switches = skel->bss->stats.repaired_switches;
+	run->repaired_wakeups = skel->bss->stats.repaired_wakeups;
 	run->kernel_hz = skel->bss->kernel_hz;
 
 	err = append_threads(run, bpf_map__fd(skel->maps.threads), start, end_ns);

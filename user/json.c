@@ -387,6 +387,7 @@ int cp_json_write(FILE *out, const struct cp_run *run)
 	cp_json_kv_u64(&w, "lost_events", run->lost_events);
 	cp_json_kv_u64(&w, "lost_threads", run->lost_threads);
 	cp_json_kv_u64(&w, "repaired_switches", run->repaired_switches);
+	cp_json_kv_u64(&w, "repaired_wakeups", run->repaired_wakeups);
 
 	cp_json_key(&w, "rusage");
 	if (run->have_rusage) {

@@ -86,6 +86,7 @@ struct cp_run {
 	uint64_t lost_threads; /* threads the kernel could not track (map full): not in totals */
 	/* Switch-ins the kernel's tracepoint did not report, rebuilt from its own accounting. */
 	uint64_t repaired_switches;
+	uint64_t repaired_wakeups; /* likewise for wakeups */
 
 	bool have_rusage; /* false when attached: the kernel's figures belong to another parent */
 	uint64_t rusage_user_ns;
