@@ -587,7 +587,8 @@ static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
 	if (!t || floor_only || !counting(t))
 		return 0;
 	now = bpf_ktime_get_ns();
-	repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
+	if (t->state != KS_USER && t->state != KS_SYS) /* rare: keep the helper call off the hot path */
+		repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
 	if (t->state == KS_USER) { /* the hot path: no need for account()'s switch */
 		t->user_ns += now - t->since_ns;
 		t->since_ns = now;
@@ -619,7 +620,8 @@ static __always_inline int handle_sys_exit(long ret, bool btf)
 	if (!t || floor_only || !counting(t))
 		return 0;
 	now = bpf_ktime_get_ns();
-	repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
+	if (t->state != KS_USER && t->state != KS_SYS) /* rare: keep the helper call off the hot path */
+		repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
 	if (t->state == KS_SYS) {
 		t->sys_ns += now - t->since_ns;
 		t->since_ns = now;
