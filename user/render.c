@@ -261,6 +261,18 @@ static void render_header(const struct report *r, const struct cp_finding *findi
 			say(r, "\n");
 			wrap(r, "!! WARNING: ", "   ", findings[i].text, PAINT_WARN);
 		}
+	/* Not lost, but not seen directly either: say so. */
+	if (run->repaired_switches || run->repaired_wakeups) {
+		char text[320];
+
+		snprintf(text, sizeof(text),
+			 "The kernel's tracepoints did not report %llu switch-in%s and %llu wakeup%s "
+			 "of these threads; concprof rebuilt them from the kernel's own per-thread "
+			 "accounting.",
+			 (unsigned long long)run->repaired_switches, plural(run->repaired_switches),
+			 (unsigned long long)run->repaired_wakeups, plural(run->repaired_wakeups));
+		wrap(r, "  note: ", "        ", text, PAINT_DIM);
+	}
 }
 
 /* ---- time summary ---------------------------------------------------------------------- */

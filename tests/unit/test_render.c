@@ -212,6 +212,25 @@ static void test_lost_events_warned_at_top(void **state)
 	cp_run_free(&run);
 }
 
+static void test_repaired_events_noted(void **state)
+{
+	struct cp_run run;
+	char *text;
+
+	(void)state;
+	run_lecture_sequential(&run);
+	text = render(&run, NULL);
+	assert_null(strstr(text, "did not report"));
+	free(text);
+	run.repaired_switches = 3;
+	run.repaired_wakeups = 1;
+	text = render(&run, NULL);
+	assert_contains(text, "did not report 3 switch-ins and 1 wakeup of these threads");
+	assert_null(strstr(text, "WARNING"));
+	free(text);
+	cp_run_free(&run);
+}
+
 static void test_attached_has_no_rusage(void **state)
 {
 	struct cp_run run;
@@ -270,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_long_thread_list_summarised),
 		cmocka_unit_test(test_alike_children_grouped),
 		cmocka_unit_test(test_lost_events_warned_at_top),
+		cmocka_unit_test(test_repaired_events_noted),
 		cmocka_unit_test(test_attached_has_no_rusage),
 		cmocka_unit_test(test_narrow_terminal),
 		cmocka_unit_test(test_write_error_reported),
