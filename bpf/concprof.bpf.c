@@ -163,8 +163,9 @@ static __always_inline bool is_cfs(struct task_struct *task)
 }
 
 /* Switch-in at `now`: remember what it closed, for align_slice(). */
-static __always_inline void switch_in(struct cp_kthread *t, u64 now)
+static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *task, u64 now)
 {
+	t->sum_at_in = BPF_CORE_READ(task, se.sum_exec_runtime);
 	t->pre_in_state = t->state;
 	t->pre_in_reason = t->reason;
 	t->pre_in_ns = account(t, now);
@@ -257,7 +258,8 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	}
 	u32 cpu = bpf_get_smp_processor_id();
 
-	switch_in(t, switched_in);
+	switch_in(t, task, switched_in);
+	t->sum_at_in -= now - switched_in < t->sum_at_in ? now - switched_in : t->sum_at_in;
 	t->slice_repaired = 1;
 	if (t->ran) {
 		count(&stats.repaired_switches);
@@ -267,6 +269,35 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	t->ran = 1;
 	t->last_cpu = cpu;
 	emit(switched_in, EV_SWITCH, 0, t->tid, 0, 0, 0);
+}
+
+/*
+ * A thread switching in (or being woken) while we think it is on a CPU: its switch-out was not
+ * reported. The kernel's sum_exec_runtime says how long it really ran since its switch-in;
+ * after that it was asleep (it is being woken) or waiting on the run queue (switching in).
+ */
+static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struct task_struct *task,
+						     u64 now, bool woken)
+{
+	u64 ran = BPF_CORE_READ(task, se.sum_exec_runtime) - t->sum_at_in;
+	u64 left = t->slice_start_ns + ran;
+
+	if (!t->slice_start_ns || left > now)
+		left = now;
+	if (left < t->since_ns)
+		left = t->since_ns;
+	account(t, left);
+	if (woken) {
+		t->reason = cp_block_reason(t->syscall_nr, FDK_UNKNOWN, t->last_io_fdk, 0);
+		t->state = KS_BLOCKED;
+		t->voluntary_switches++;
+	} else {
+		t->state = KS_RQ_PREEMPTED;
+		t->involuntary_switches++;
+	}
+	t->slice_start_ns = 0;
+	count(&stats.repaired_switches);
+	emit(left, EV_SWITCH, t->tid, 0, t->state | (t->reason << 4), 0, 0);
 }
 
 /*
@@ -416,6 +447,12 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			pt->state = KS_DEAD;
 			pt->end_ns = now;
 			BPF_CORE_READ_STR_INTO(&pt->comm, prev, comm);
+			/* The kernel counted every switch and migration, even those its
+			 * tracepoints did not report: its counts are the ones to keep.
+			 */
+			pt->voluntary_switches = BPF_CORE_READ(prev, nvcsw) - pt->base_nvcsw;
+			pt->involuntary_switches = BPF_CORE_READ(prev, nivcsw) - pt->base_nivcsw;
+			pt->migrations = BPF_CORE_READ(prev, se.nr_migrations) - pt->base_migrations;
 		} else if (preempt || prev_state == TASK_RUNNING) {
 			/* Preempted, or woken before it could sleep: it stays on the run queue. */
 			pt->state = KS_RQ_PREEMPTED;
@@ -441,9 +478,11 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			now = bpf_ktime_get_ns();
 			cpu = bpf_get_smp_processor_id();
 		}
-		if (nt->state == KS_BLOCKED)
+		if (nt->state == KS_USER || nt->state == KS_SYS)
+			repair_missed_switch_out(nt, next, now, false);
+		else if (nt->state == KS_BLOCKED)
 			repair_missed_wakeup(nt, next, now);
-		switch_in(nt, now);
+		switch_in(nt, next, now);
 		if (nt->ran && nt->last_cpu != cpu)
 			nt->migrations++;
 		nt->ran = 1;
@@ -468,9 +507,17 @@ static __always_inline int handle_wakeup(struct task_struct *p)
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	u64 now;
 
-	if (!t || floor_only || t->state != KS_BLOCKED)
+	if (!t || floor_only)
 		return 0;
-	now = bpf_ktime_get_ns();
+	if (t->state != KS_BLOCKED) {
+		/* Woken while we think it runs, yet off its CPU: we missed it going to sleep. */
+		if ((t->state != KS_USER && t->state != KS_SYS) || BPF_CORE_READ(p, on_cpu))
+			return 0;
+		now = bpf_ktime_get_ns();
+		repair_missed_switch_out(t, p, now, true);
+	} else {
+		now = bpf_ktime_get_ns();
+	}
 	account(t, now);
 	t->state = KS_RQ_WOKEN;
 	/* Who woke it travels with its switch-in record: one ring buffer record, not two. */
@@ -541,6 +588,15 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 		t->other_syscall = -1;
 		t->ran = 1;
 		t->last_cpu = bpf_get_smp_processor_id();
+		t->base_nvcsw = BPF_CORE_READ(p, nvcsw);
+		t->base_nivcsw = BPF_CORE_READ(p, nivcsw);
+		t->base_migrations = BPF_CORE_READ(p, se.nr_migrations);
+		/* Its first slice starts here; it has no interval before to align against. */
+		t->slice_start_ns = now;
+		t->slice_start_sys = 1;
+		t->sum_at_in = BPF_CORE_READ(p, se.sum_exec_runtime);
+		t->pre_in_state = KS_RQ_WOKEN;
+		t->pre_in_ns = 0;
 		root_exec_ns = now;
 		kernel_hz = CONFIG_HZ;
 		insert_process(p, now);

@@ -54,6 +54,11 @@ struct cp_kthread {
 	unsigned int last_cpu;
 	unsigned int waker_tid; /* who woke it last, until its next switch-in */
 	unsigned long long slice_start_ns; /* our timestamp of its latest switch-in */
+	unsigned long long sum_at_in;	    /* the kernel's se.sum_exec_runtime then */
+	/* The kernel's own counters when tracing of the thread began (exec, attach; 0 after
+	 * fork): at its exit, switches and migrations are the kernel's counts since then.
+	 */
+	unsigned long long base_nvcsw, base_nivcsw, base_migrations;
 	unsigned long long pre_in_ns;	    /* length of the interval that switch-in closed */
 	unsigned char pre_in_state;	    /* and its state and reason */
 	unsigned char pre_in_reason;

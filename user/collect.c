@@ -185,6 +185,19 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The number after `key` and a colon in /proc/PID/task/TID/FILE; 0 if there is none. */
+static unsigned long long proc_counter(pid_t pid, pid_t tid, const char *file, const char *key)
+{
+	char path[96], buf[8192];
+	const char *at;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", pid, tid, file);
+	if (read_file(path, buf, sizeof(buf)) || !(at = strstr(buf, key)) ||
+	    !(at = strchr(at + 1, ':')))
+		return 0;
+	return strtoull(at + 1, NULL, 10);
+}
+
 /* Fill state, comm and ppid of a thread from /proc/PID/task/TID/{stat,syscall}. */
 static int seed_thread(pid_t pid, pid_t tid, uint64_t now, struct cp_kthread *t, int *ppid)
 {
@@ -208,6 +221,11 @@ static int seed_thread(pid_t pid, pid_t tid, uint64_t now, struct cp_kthread *t,
 	if (!read_file(path, buf, sizeof(buf)) && strncmp(buf, "running", 7) != 0)
 		nr = strtol(buf, NULL, 10);
 	t->syscall_nr = nr >= 0 ? nr : -1;
+
+	/* The kernel's counters now: at the thread's exit, its counts since the attach. */
+	t->base_nvcsw = proc_counter(pid, tid, "status", "\nvoluntary_ctxt_switches:");
+	t->base_nivcsw = proc_counter(pid, tid, "status", "\nnonvoluntary_ctxt_switches:");
+	t->base_migrations = proc_counter(pid, tid, "sched", "\nse.nr_migrations");
 
 	switch (state) {
 	case 'R':

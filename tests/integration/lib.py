@@ -433,6 +433,24 @@ def root_main_full_cpu(run):
     return total
 
 
+# The timer tick (HZ=250 on the machines this runs on): how stale the kernel's run-queue clock
+# can be at a delayed preemption.
+TICK_NS = 4 * MS
+
+
+def outside(got, lo, hi):
+    """How far got lies outside [lo, hi], in ns (0 inside)."""
+    return lo - got if got < lo else got - hi if got > hi else 0
+
+
+def log_accuracy(label, tid, what, got, lo, hi):
+    """With ACCURACY_LOG set, one line per comparison: tools/accuracy.sh sums them up."""
+    path = os.environ.get("ACCURACY_LOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(f"{label} {tid} {what} {got} {lo} {hi} {outside(got, lo, hi)}\n")
+
+
 def check_gt(tap, run, all_threads_report=True):
     """Compares every ground-truth thread with concprof's thread of the same tid.
 
@@ -448,6 +466,7 @@ def check_gt(tap, run, all_threads_report=True):
     lines = {g["tid"]: g for g in run.gt}
     root_full = root_main_full_cpu(run)
     missing, cpu_bad, rq_bad, sum_bad, life_bad, sw_bad = [], [], [], [], [], []
+    split_excused = []
     tids = list(lines) + [pid for pid in reaped if pid not in lines]
     for tid in tids:
         g = lines.get(tid)
@@ -483,30 +502,42 @@ def check_gt(tap, run, all_threads_report=True):
         if is_exec and rec is None and root_full is not None and root_full > hi:
             hi, src = root_full, "at report .. rusage"
         got = thread_cpu(t)
+        log_accuracy(label, tid, "cpu", got, lo, hi)
         ok, tol = within(got, lo, hi, 0.01, 1 * MS)
+        cpu_miss = None
         if not ok:
             span = f"[{fmt_ns(lo)}, {fmt_ns(hi)}]" if lo != hi else fmt_ns(hi)
-            cpu_bad.append(f"{who}: expected CPU {span} ({src}) ±{fmt_ns(tol)}, got user+sys "
-                           f"{fmt_ns(got)} (user {fmt_ns(t['user_ns'])}, sys "
-                           f"{fmt_ns(t['sys_ns'])})")
+            cpu_miss = (f"{who}: expected CPU {span} ({src}) ±{fmt_ns(tol)}, got user+sys "
+                        f"{fmt_ns(got)} (user {fmt_ns(t['user_ns'])}, sys "
+                        f"{fmt_ns(t['sys_ns'])})", outside(got, lo, hi))
         cpu_lo, cpu_hi = lo, hi
         lo, hi, src = truth("run_delay_ns", "start_run_delay_ns")
         # The kernel's split between the two can be off (stale run-queue clock when a thread
         # is preempted in the kernel, see gt.h); their sum cannot.
         got = thread_cpu(t) + t["runnable_ns"]
-        ok, tol = within(got, cpu_lo + lo, cpu_hi + hi, 0.01, 2 * MS)
-        if not ok:
+        sum_ok, tol = within(got, cpu_lo + lo, cpu_hi + hi, 0.01, 2 * MS)
+        if not sum_ok:
             sum_bad.append(f"{who}: expected CPU + run_delay [{fmt_ns(cpu_lo + lo)}, "
                            f"{fmt_ns(cpu_hi + hi)}] ±{fmt_ns(tol)}, got user+sys+runnable "
                            f"{fmt_ns(got)}")
         got = t["runnable_ns"]
+        log_accuracy(label, tid, "runnable", got, lo, hi)
         ok, tol = within(got, lo, hi, 0.03, 2 * MS)
+        rq_miss = None
         if not ok:
             span = f"[{fmt_ns(lo)}, {fmt_ns(hi)}]" if lo != hi else fmt_ns(hi)
-            rq_bad.append(f"{who}: expected run_delay {span} ({src}) ±{fmt_ns(tol)}, got "
-                          f"runnable {fmt_ns(got)} (preempted "
-                          f"{fmt_ns(t['runnable_preempted_ns'])}, woken "
-                          f"{fmt_ns(t['runnable_woken_ns'])})")
+            rq_miss = (f"{who}: expected run_delay {span} ({src}) ±{fmt_ns(tol)}, got "
+                       f"runnable {fmt_ns(got)} (preempted "
+                       f"{fmt_ns(t['runnable_preempted_ns'])}, woken "
+                       f"{fmt_ns(t['runnable_woken_ns'])})", outside(got, lo, hi))
+        # The kernel's own split of CPU + run_delay is off by up to a tick when a preemption
+        # in the kernel is delayed (PREEMPT_NONE: the switch is charged with a stale run-queue
+        # clock; see gt.h). A thread whose sum agrees and whose split misses by less than a
+        # tick is that, not concprof's error, as long as it stays the exception.
+        split_noise = sum_ok and all(m is None or m[1] <= TICK_NS for m in (cpu_miss, rq_miss))
+        for miss, bad in ((cpu_miss, cpu_bad), (rq_miss, rq_bad)):
+            if miss:
+                (split_excused if split_noise else bad).append(miss[0])
         if g is not None and "life_ns" in g:
             # The thread lived at least from gt_thread_start() to its report; before that it
             # spent start_cpu_ns on a CPU and start_run_delay_ns waiting for one; after it, for
@@ -541,6 +572,12 @@ def check_gt(tap, run, all_threads_report=True):
         extra = [f"tid {t['tid']} ({t.get('comm')}) pid {t['pid']}" for t in run.threads()
                  if t["tid"] not in lines and t["tid"] not in reaped]
         tap.ok(not extra, f"{label}: no JSON thread the program did not have", extra)
+    # At most 2% of the threads (and at least one) may disagree with the kernel's split only.
+    if len(split_excused) > max(1, n // 50):
+        cpu_bad += split_excused
+    elif split_excused:
+        for line in split_excused:
+            tap.diag(f"kernel split (sum agrees, miss < 1 tick): {line}")
     tap.ok(n > 0 and not cpu_bad,
            f"{label}: on-CPU user+sys == CLOCK_THREAD_CPUTIME_ID within 1% + 1 ms", cpu_bad)
     tap.ok(n > 0 and not rq_bad,
