@@ -154,18 +154,26 @@ static __always_inline unsigned long long *bucket(struct cp_kthread *t, u8 state
 	return &t->user_ns;
 }
 
+/*
+ * A task field on the switch path: a direct load from tp_btf programs' trusted pointers, a
+ * fraction of the cost of the bpf_probe_read_kernel() call that raw_tp programs need. `btf` is
+ * a constant in each program, so the other branch is compiled out.
+ */
+#define TASK_FIELD(btf, task, field) ((btf) ? (task)->field : BPF_CORE_READ(task, field))
+
 /* Only the fair class keeps se.prev_sum_exec_runtime, the sum at the latest switch-in. */
-static __always_inline bool is_cfs(struct task_struct *task)
+static __always_inline bool is_cfs(struct task_struct *task, bool btf)
 {
-	unsigned int policy = BPF_CORE_READ(task, policy);
+	unsigned int policy = TASK_FIELD(btf, task, policy);
 
 	return policy == SCHED_NORMAL || policy == SCHED_BATCH || policy == SCHED_IDLE;
 }
 
 /* Switch-in at `now`: remember what it closed, for align_slice(). */
-static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *task, u64 now)
+static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *task, u64 now,
+				      bool btf)
 {
-	t->sum_at_in = BPF_CORE_READ(task, se.sum_exec_runtime);
+	t->sum_at_in = TASK_FIELD(btf, task, se.sum_exec_runtime);
 	t->pre_in_state = t->state;
 	t->pre_in_reason = t->reason;
 	t->pre_in_ns = account(t, now);
@@ -194,16 +202,17 @@ static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *
  * only redistributed. Returns how much earlier (or later, if negative) the slice now starts,
  * so that the switch stream can move its start too.
  */
-static __always_inline s32 align_slice(struct cp_kthread *t, struct task_struct *task, u64 now)
+static __always_inline s32 align_slice(struct cp_kthread *t, struct task_struct *task, u64 now,
+				       bool btf)
 {
 	u64 kernel_slice, our_slice, move;
 	u64 max_skew = t->slice_repaired ? MAX_REPAIR_SKEW_NS : MAX_BOUNDARY_SKEW_NS;
 	unsigned long long *before, *during;
 
-	if (!t->slice_start_ns || now < t->slice_start_ns || !is_cfs(task))
+	if (!t->slice_start_ns || now < t->slice_start_ns || !is_cfs(task, btf))
 		return 0;
-	kernel_slice = BPF_CORE_READ(task, se.sum_exec_runtime) -
-		       BPF_CORE_READ(task, se.prev_sum_exec_runtime);
+	kernel_slice = TASK_FIELD(btf, task, se.sum_exec_runtime) -
+		       TASK_FIELD(btf, task, se.prev_sum_exec_runtime);
 	our_slice = now - t->slice_start_ns;
 	before = bucket(t, t->pre_in_state, t->pre_in_reason);
 	during = bucket(t, t->slice_start_sys ? KS_SYS : KS_USER, 0);
@@ -247,7 +256,7 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 
 	if (t->state == KS_USER || t->state == KS_SYS)
 		return;
-	if (is_cfs(task)) {
+	if (is_cfs(task, false)) {
 		on_cpu = BPF_CORE_READ(task, se.sum_exec_runtime) -
 			 BPF_CORE_READ(task, se.prev_sum_exec_runtime);
 		switched_in = now - on_cpu;
@@ -258,7 +267,7 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	}
 	u32 cpu = bpf_get_smp_processor_id();
 
-	switch_in(t, task, switched_in);
+	switch_in(t, task, switched_in, false);
 	t->sum_at_in -= now - switched_in < t->sum_at_in ? now - switched_in : t->sum_at_in;
 	t->slice_repaired = 1;
 	if (t->ran) {
@@ -441,7 +450,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		cpu = bpf_get_smp_processor_id();
 		repair_missed_switch_in(pt, prev, now);
 		account(pt, now);
-		shift = align_slice(pt, prev, now);
+		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
@@ -482,7 +491,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			repair_missed_switch_out(nt, next, now, false);
 		else if (nt->state == KS_BLOCKED)
 			repair_missed_wakeup(nt, next, now);
-		switch_in(nt, next, now);
+		switch_in(nt, next, now, btf);
 		if (nt->ran && nt->last_cpu != cpu)
 			nt->migrations++;
 		nt->ran = 1;
