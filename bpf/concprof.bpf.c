@@ -265,6 +265,16 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	} else {
 		switched_in = now;
 	}
+	if (t->state == KS_BLOCKED && t->ran) {
+		/* Its wakeup went unseen too: the kernel's run_delay grew by the wait since. */
+		u64 waited = BPF_CORE_READ(task, sched_info.run_delay) - t->run_delay_at_out;
+
+		if (waited < switched_in - t->since_ns) {
+			account(t, switched_in - waited);
+			t->state = KS_RQ_WOKEN;
+			count(&stats.repaired_wakeups);
+		}
+	}
 	u32 cpu = bpf_get_smp_processor_id();
 
 	switch_in(t, task, switched_in, false);
@@ -452,6 +462,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		account(pt, now);
 		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
+		pt->run_delay_at_out = TASK_FIELD(btf, prev, sched_info.run_delay);
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
 			pt->end_ns = now;
@@ -606,6 +617,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 		t->sum_at_in = BPF_CORE_READ(p, se.sum_exec_runtime);
 		t->pre_in_state = KS_RQ_WOKEN;
 		t->pre_in_ns = 0;
+		t->run_delay_at_out = BPF_CORE_READ(p, sched_info.run_delay);
 		root_exec_ns = now;
 		kernel_hz = CONFIG_HZ;
 		insert_process(p, now);

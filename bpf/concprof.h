@@ -55,6 +55,7 @@ struct cp_kthread {
 	unsigned int waker_tid; /* who woke it last, until its next switch-in */
 	unsigned long long slice_start_ns; /* our timestamp of its latest switch-in */
 	unsigned long long sum_at_in;	    /* the kernel's se.sum_exec_runtime then */
+	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
 	/* The kernel's own counters when tracing of the thread began (exec, attach; 0 after
 	 * fork): at its exit, switches and migrations are the kernel's counts since then.
 	 */

@@ -4,7 +4,7 @@
 # it, stop the server. Exit status: the download's.
 #
 # To profile, do not profile this script: the server would be measured too. Start
-# imgserver on its own and profile only the download, as docs/workloads.md shows.
+# imgserver on its own and profile only the download, as the README shows.
 set -u
 
 usage() {

@@ -32,6 +32,7 @@ static uint64_t staggered_ns(long i, long sleep_us)
 
 static void run_child(long i, long sleep_us)
 {
+	uint64_t slept;
 	char index[32], sleep_arg[32];
 
 	gt_thread_start();
@@ -65,9 +66,12 @@ static void run_child(long i, long sleep_us)
 		if (pid < 0)
 			gt_die("fork");
 		if (pid == 0) {
+			uint64_t slept;
+
 			gt_thread_start();
-			gt_sleep_ns(staggered_ns(i, sleep_us));
-			gt_report("grandchild", ",\"index\":%ld,\"exit_code\":42", i);
+			slept = gt_sleep_ns(staggered_ns(i, sleep_us));
+			gt_report("grandchild", ",\"index\":%ld,\"exit_code\":42,\"slept_ns\":%llu", i,
+				  (unsigned long long)slept);
 			_exit(42);
 		}
 		gt_reap(pid, &grandchild);
@@ -81,8 +85,9 @@ static void run_child(long i, long sleep_us)
 		raise(SIGTERM);
 		_exit(100); /* not reached */
 	}
-	gt_sleep_ns(staggered_ns(i, sleep_us));
-	gt_report("child", ",\"index\":%ld,\"exit_code\":%ld", i, i % 256);
+	slept = gt_sleep_ns(staggered_ns(i, sleep_us));
+	gt_report("child", ",\"index\":%ld,\"exit_code\":%ld,\"slept_ns\":%llu", i, i % 256,
+		  (unsigned long long)slept);
 	_exit(i % 256);
 }
 

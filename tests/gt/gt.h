@@ -376,12 +376,15 @@ static inline long gt_arg(int argc, char **argv, int i, long def)
 	return v;
 }
 
-static inline void gt_sleep_ns(uint64_t ns)
+/* Sleeps ns; returns how long the nanosleep calls took on the wall clock. */
+static inline uint64_t gt_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ull, .tv_nsec = ns % 1000000000ull };
+	uint64_t t0 = gt_mono_ns();
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+	return gt_mono_ns() - t0;
 }
 
 #endif
