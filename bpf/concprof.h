@@ -31,44 +31,49 @@ enum cp_fdkind {
 
 /* Value of the `threads` map, keyed by tid. */
 struct cp_kthread {
+	/* What every syscall touches, together in the first 64 bytes (one cache line). */
 	unsigned long long since_ns; /* when the current state began */
-	unsigned long long start_ns;
-	unsigned long long end_ns;
 	unsigned long long user_ns;
 	unsigned long long sys_ns;
+	unsigned long long syscalls;
+	int syscall_nr; /* the syscall in progress, -1 when in user mode */
+	int syscall_fd; /* its fd argument (first pollfd's for poll), -1 if none */
+	unsigned char state;	   /* enum cp_kstate */
+	unsigned char reason;	   /* enum cp_reason, while KS_BLOCKED */
+	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
+	unsigned char ran;	   /* has been on a CPU at least once (last_cpu is valid) */
+	unsigned char pre_in_state; /* state and reason of the interval its switch-in closed */
+	unsigned char pre_in_reason;
+	unsigned char slice_start_sys; /* it switched in inside a syscall */
+	unsigned char slice_repaired;  /* its switch-in was rebuilt (repair_missed_switch_in) */
+	unsigned int tid;
+	unsigned int pid;
+
+	/* The switch path. */
+	unsigned long long slice_start_ns;   /* our timestamp of its latest switch-in */
+	unsigned long long pre_in_ns;	     /* length of the interval that switch-in closed */
+	unsigned long long sum_at_in;	     /* the kernel's se.sum_exec_runtime then */
+	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
 	unsigned long long blocked_ns[CP_NR_BLOCK_REASONS];
 	unsigned long long voluntary_switches;
 	unsigned long long involuntary_switches;
 	unsigned long long migrations;
-	unsigned long long syscalls;
+	unsigned int last_cpu;
+	unsigned int waker_tid;	 /* who woke it last, until its next switch-in */
+	int other_syscall;	 /* syscall of the latest block classified "other", -1 if none */
+	unsigned int pad;
+
 	unsigned long long net_rx_bytes, net_tx_bytes;
 	unsigned long long disk_read_bytes, disk_write_bytes;
 	unsigned long long pipe_read_bytes, pipe_write_bytes;
-	unsigned int tid;
-	unsigned int pid;
-	int syscall_nr;	   /* the syscall in progress, -1 when in user mode */
-	int syscall_fd;	   /* its fd argument (first pollfd's for poll), -1 if none */
-	int other_syscall; /* syscall of the latest block classified "other", -1 if none */
-	unsigned int last_cpu;
-	unsigned int waker_tid; /* who woke it last, until its next switch-in */
-	unsigned long long slice_start_ns; /* our timestamp of its latest switch-in */
-	unsigned long long sum_at_in;	    /* the kernel's se.sum_exec_runtime then */
-	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
+	unsigned long long start_ns;
+	unsigned long long end_ns;
 	/* The kernel's own counters when tracing of the thread began (exec, attach; 0 after
 	 * fork): at its exit, switches and migrations are the kernel's counts since then.
 	 */
 	unsigned long long base_nvcsw, base_nivcsw, base_migrations;
-	unsigned long long pre_in_ns;	    /* length of the interval that switch-in closed */
-	unsigned char pre_in_state;	    /* and its state and reason */
-	unsigned char pre_in_reason;
-	unsigned char slice_start_sys; /* it switched in inside a syscall */
-	unsigned char slice_repaired;  /* its switch-in was rebuilt (repair_missed_switch_in) */
-	unsigned char state;	  /* enum cp_kstate */
-	unsigned char reason;	  /* enum cp_reason, while KS_BLOCKED */
-	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
-	unsigned char ran;	  /* has been on a CPU at least once (last_cpu is valid) */
 	char comm[CP_TASK_COMM_LEN];
 };
 
