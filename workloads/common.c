@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -235,4 +236,36 @@ void print_times(FILE *f, struct cpu_usage start, double wall)
 	fprintf(f, "CPU times: user %s, sys: %s, total: %s\n", fmt_duration(user, u),
 		fmt_duration(sys, s), fmt_duration(user + sys, t));
 	fprintf(f, "Wall time: %s\n", fmt_duration(wall, w));
+}
+
+bool read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n, len -= (size_t)n;
+	}
+	return true;
+}
+
+bool write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		p += n, len -= (size_t)n;
+	}
+	return true;
 }

@@ -40,6 +40,10 @@ bool parse_number(const char *s, double *out);
 /* parse_number() plus a range check and, when integer is true, a check for a whole number. */
 bool parse_ranged(const char *s, double min, double max, bool integer, double *out);
 
+/* Reads (writes) exactly len bytes, retrying after signals; false at EOF or on error. */
+bool read_full(int fd, void *buf, size_t len);
+bool write_full(int fd, const void *buf, size_t len);
+
 /* Seconds on the monotonic clock. */
 double mono_now(void);
 

@@ -366,38 +366,6 @@ struct wire {
 	struct worker_stats stats;
 };
 
-static bool read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n, len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return false;
-		p += n, len -= (size_t)n;
-	}
-	return true;
-}
-
 static void process_worker(int tasks, int replies)
 {
 	struct wire w = { 0 };
