@@ -387,11 +387,18 @@ static void explain_lock(struct explainer *e)
 	emit(e, CP_FIND_LOCK, &t);
 }
 
-static void throughput(struct explainer *e, uint64_t bytes, double per_s, const char *what)
+/*
+ * Bytes moved are worth a sentence when waiting for them shaped the wall time, or when there
+ * were many: a Python program reading its own modules from the page cache is neither.
+ */
+static void throughput(struct explainer *e, uint64_t bytes, double per_s, const char *what,
+		       uint64_t waited_ns)
 {
+	uint64_t wall = e->run->wall_ns;
 	struct text t = { 0 };
 
-	if (bytes < CP_THROUGHPUT_MIN_BYTES || e->run->wall_ns == 0)
+	if (bytes < CP_THROUGHPUT_MIN_BYTES || wall == 0 ||
+	    (waited_ns < CP_THROUGHPUT_MIN_WAIT_FRAC * wall && bytes < CP_THROUGHPUT_MANY_BYTES))
 		return;
 	text_add(&t, "≈ %s %s in %s: ≈ %s/s.", cp_fmt_bytes_approx((double)bytes).s, what,
 		 cp_fmt_duration(e->run->wall_ns).s, cp_fmt_bytes_approx(per_s).s);
@@ -403,11 +410,16 @@ static void explain_throughput(struct explainer *e)
 	const struct cp_totals *tot = &e->a->totals;
 	const struct cp_analysis *a = e->a;
 
-	throughput(e, tot->net_rx_bytes, a->net_rx_per_s, "from the network");
-	throughput(e, tot->net_tx_bytes, a->net_tx_per_s, "to the network");
-	throughput(e, tot->disk_read_bytes, a->disk_read_per_s, "read from disk");
-	throughput(e, tot->disk_write_bytes, a->disk_write_per_s, "written to disk");
-	throughput(e, a->pipe_bytes, a->pipe_per_s, "through pipes");
+	const uint64_t *waited = tot->blocked_ns;
+
+	throughput(e, tot->net_rx_bytes, a->net_rx_per_s, "from the network",
+		   waited[CP_REASON_NET]);
+	throughput(e, tot->net_tx_bytes, a->net_tx_per_s, "to the network", waited[CP_REASON_NET]);
+	throughput(e, tot->disk_read_bytes, a->disk_read_per_s, "read from disk",
+		   waited[CP_REASON_DISK]);
+	throughput(e, tot->disk_write_bytes, a->disk_write_per_s, "written to disk",
+		   waited[CP_REASON_DISK]);
+	throughput(e, a->pipe_bytes, a->pipe_per_s, "through pipes", waited[CP_REASON_PIPE]);
 }
 
 static bool differs(uint64_t kernel_ns, uint64_t exact_ns)
@@ -433,8 +445,9 @@ static void explain_rusage(struct explainer *e)
 		return;
 	text_add(&t,
 		 "The kernel's own figures say user %s and sys %s (concprof: %s and %s) because "
-		 "the kernel only looks at who is running at each timer tick%s and scales, while concprof times each syscall exactly from the kernel's syscall-entry "
-		 "tracepoint to its exit tracepoint",
+		 "the kernel only looks at who is running at each timer tick%s and scales, while "
+		 "concprof times each syscall exactly from the kernel's syscall-entry tracepoint to "
+		 "its exit tracepoint",
 		 cp_fmt_duration(run->rusage_user_ns).s, cp_fmt_duration(run->rusage_sys_ns).s,
 		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s, tick);
 	if (run->rusage_sys_ns > tot->sys_ns && differs(run->rusage_sys_ns, tot->sys_ns))

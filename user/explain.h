@@ -28,6 +28,11 @@
 #define CP_FINDING_MIN_NS 1000000ULL
 /* Bytes moved worth a throughput sentence (100 kB). */
 #define CP_THROUGHPUT_MIN_BYTES 100000ULL
+/* ... and only if its threads waited for that I/O this share of the wall time, or moved
+ * at least CP_THROUGHPUT_MANY_BYTES.
+ */
+#define CP_THROUGHPUT_MIN_WAIT_FRAC 0.05
+#define CP_THROUGHPUT_MANY_BYTES 10000000ULL
 /*
  * The kernel's user/sys (rusage) differ "really" from concprof's beyond both of these: two and a
  * half ticks at HZ=250, and a tenth.

@@ -58,6 +58,36 @@ static void assert_not_contains(const char *text, const char *part)
 		fail_msg("\"%s\" should not be in: %s", part, text);
 }
 
+/* Bytes nobody waited for (a program reading its modules from the page cache) are no finding. */
+static void test_throughput_only_when_waited_for(void **state)
+{
+	struct cp_run run;
+	struct explained e;
+	size_t found = 0;
+
+	(void)state;
+	run_lecture_sequential(&run);
+	run.threads[0].disk_read_bytes = 1200000;
+	explain(&run, &e);
+	for (size_t i = 0; i < e.nr; i++)
+		if (e.findings[i].kind == CP_FIND_THROUGHPUT) {
+			found++;
+			assert_null(strstr(e.findings[i].text, "from disk"));
+		}
+	assert_int_equal(found, 1); /* the network's */
+
+	/* the same bytes, with the thread blocked on the disk 20% of the wall time */
+	run.threads[0].blocked_ns[CP_REASON_DISK] = run.wall_ns / 5;
+	run.threads[0].blocked_ns[CP_REASON_NET] -= run.wall_ns / 5;
+	explain(&run, &e);
+	found = 0;
+	for (size_t i = 0; i < e.nr; i++)
+		if (e.findings[i].kind == CP_FIND_THROUGHPUT && strstr(e.findings[i].text, "from disk"))
+			found++;
+	assert_int_equal(found, 1);
+	cp_run_free(&run);
+}
+
 static void test_lecture_sequential_is_io_bound(void **state)
 {
 	struct cp_run run;
@@ -381,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lecture_sequential_is_io_bound),
+		cmocka_unit_test(test_throughput_only_when_waited_for),
 		cmocka_unit_test(test_lecture_threads_overlap_waits),
 		cmocka_unit_test(test_spinners_cpu_bound_and_waiting_for_cpu),
 		cmocka_unit_test(test_single_thread_leaves_cores_idle),
