@@ -112,10 +112,16 @@ AS_USER := $(if $(and $(SUDO_UID),$(filter-out 0,$(SUDO_UID))),setpriv --reuid=$
 
 unit-tests: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 
+# The tests and the bench run as root and write into root's temporary directories, where a
+# concprof that saw SUDO_UID would write as the calling user: they run without sudo's
+# variables (test_cli.py sets them itself to test that path, and runs real sudo).
+NO_SUDO_ENV := env -u SUDO_UID -u SUDO_GID -u SUDO_USER -u SUDO_COMMAND
+
 # Every suite prints TAP; tests/run ends with "N passed, N failed, N skipped".
 check: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all unit-tests
-	$(Q)tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
+	$(Q)$(NO_SUDO_ENV) tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(INTEGRATION_TESTS) \
+		$(WORKLOAD_TESTS)
 
 demo: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
@@ -123,7 +129,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
-	$(Q)tools/bench.sh
+	$(Q)$(NO_SUDO_ENV) tools/bench.sh
 
 install: concprof
 	install -D -m 0755 concprof $(DESTDIR)$(PREFIX)/bin/concprof
