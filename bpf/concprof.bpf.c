@@ -245,26 +245,24 @@ static __always_inline bool counting(const struct cp_kthread *t)
  * attaching ('R' cannot tell running from runnable), and kernels that do not fire
  * sched_switch for some switches (seen here for switches away from one host agent thread;
  * tracefs misses them too). The kernel's own accounting says how long it has been on the
- * CPU since its switch-in: sum_exec_runtime - prev_sum_exec_runtime. For a thread still
- * running that figure lags by up to a tick, so the repair can only err towards runnable. Only
- * CFS keeps prev_sum_exec_runtime: for real-time tasks the switch-in is taken to be now.
+ * CPU since we last saw it switch out: its sum_exec_runtime then (at fork 0; at exec or the
+ * attach, the value then) and now. For a thread still running that figure lags by up to a
+ * tick, so the repair can only err towards runnable.
  */
 static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct task_struct *task,
 						    u64 now)
 {
-	u64 on_cpu, switched_in;
+	u64 sum = BPF_CORE_READ(task, se.sum_exec_runtime);
+	u64 on_cpu = 0, switched_in;
 
 	if (t->state == KS_USER || t->state == KS_SYS)
 		return;
-	if (is_cfs(task, false)) {
-		on_cpu = BPF_CORE_READ(task, se.sum_exec_runtime) -
-			 BPF_CORE_READ(task, se.prev_sum_exec_runtime);
-		switched_in = now - on_cpu;
-		if (on_cpu > now || switched_in < t->since_ns)
-			switched_in = t->since_ns;
-	} else {
-		switched_in = now;
-	}
+	/* CPU time since we last saw it leave a CPU (or since fork, exec or the attach). */
+	if (sum >= t->sum_at_out)
+		on_cpu = sum - t->sum_at_out;
+	switched_in = now - on_cpu;
+	if (on_cpu > now || switched_in < t->since_ns)
+		switched_in = t->since_ns;
 	if (t->state == KS_BLOCKED && t->ran) {
 		/* Its wakeup went unseen too: the kernel's run_delay grew by the wait since. */
 		u64 waited = BPF_CORE_READ(task, sched_info.run_delay) - t->run_delay_at_out;
@@ -315,6 +313,7 @@ static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struc
 		t->involuntary_switches++;
 	}
 	t->slice_start_ns = 0;
+	t->sum_at_out = t->sum_at_in + ran;
 	count(&stats.repaired_switches);
 	emit(left, EV_SWITCH, t->tid, 0, t->state | (t->reason << 4), 0, 0);
 }
@@ -463,6 +462,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
 		pt->run_delay_at_out = TASK_FIELD(btf, prev, sched_info.run_delay);
+		pt->sum_at_out = TASK_FIELD(btf, prev, se.sum_exec_runtime);
 		if (prev_state & TASK_DEAD) {
 			pt->state = KS_DEAD;
 			pt->end_ns = now;
@@ -618,6 +618,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 		t->pre_in_state = KS_RQ_WOKEN;
 		t->pre_in_ns = 0;
 		t->run_delay_at_out = BPF_CORE_READ(p, sched_info.run_delay);
+		t->sum_at_out = t->sum_at_in;
 		root_exec_ns = now;
 		kernel_hz = CONFIG_HZ;
 		insert_process(p, now);

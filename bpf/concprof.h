@@ -54,6 +54,7 @@ struct cp_kthread {
 	unsigned long long pre_in_ns;	     /* length of the interval that switch-in closed */
 	unsigned long long sum_at_in;	     /* the kernel's se.sum_exec_runtime then */
 	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
+	unsigned long long sum_at_out;	     /* and its se.sum_exec_runtime */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
 	unsigned long long blocked_ns[CP_NR_BLOCK_REASONS];

@@ -228,6 +228,10 @@ static int seed_thread(pid_t pid, pid_t tid, uint64_t now, struct cp_kthread *t,
 	t->base_nvcsw = proc_counter(pid, tid, "status", "\nvoluntary_ctxt_switches:");
 	t->base_nivcsw = proc_counter(pid, tid, "status", "\nnonvoluntary_ctxt_switches:");
 	t->base_migrations = proc_counter(pid, tid, "sched", "\nse.nr_migrations");
+	/* schedstat's first field is se.sum_exec_runtime: the repairs count CPU time from here. */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+	if (!read_file(path, buf, sizeof(buf)))
+		t->sum_at_out = strtoull(buf, NULL, 10);
 
 	switch (state) {
 	case 'R':
