@@ -77,6 +77,14 @@ struct {
 	__type(value, struct cp_kprocess);
 } proc_archive SEC(".maps");
 
+/* Each CPU's batch of stream records not yet sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct cp_batch);
+} batches SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by userspace */
@@ -87,30 +95,82 @@ static __always_inline void count(unsigned long long *counter)
 	__sync_fetch_and_add(counter, 1);
 }
 
-static __always_inline void emit(u64 now, u8 type, u32 tid, u32 other, u8 state, u32 waker,
-				 s32 shift)
+static __always_inline void send(void *data, u64 size, u32 nr)
 {
-	struct cp_event *e;
+	/* A consumer wakeup per batch would still be wasted: userspace polls instead, often
+	 * enough that the ring cannot fill (see CP_DRAIN_MS).
+	 */
+	if (bpf_ringbuf_output(&events, data, size, BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&stats.lost_events, nr);
+}
+
+#define compiler_barrier() asm volatile("" ::: "memory")
+
+static __always_inline void fill(struct cp_rec *r, u64 now, u8 type, u32 tid, u8 state,
+				 int syscall, u32 a, u32 b)
+{
+	r->ts_ns = now;
+	r->tid = tid;
+	r->type = type;
+	r->state = state;
+	r->syscall = syscall >= 0 ? syscall : CP_NO_SYSCALL;
+	r->a = a;
+	r->b = b;
+}
+
+/* Append a record to this CPU's batch; send the batch when it is full. */
+static __always_inline void emit(u64 now, u8 type, u32 tid, u8 state, int syscall, u32 a, u32 b)
+{
+	struct cp_batch *bt;
+	u32 zero = 0, i;
 
 	if (!stream_enabled)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(&stats.lost_events);
+	bt = bpf_map_lookup_elem(&batches, &zero);
+	if (!bt)
+		return;
+	if (bt->busy) {
+		/* An interrupt's wakeup (a repair) landed inside an append on this CPU: send
+		 * it as a batch of its own rather than touch the one being written.
+		 */
+		struct {
+			u32 cpu;
+			u16 nr;
+			u16 pad;
+			struct cp_rec rec;
+		} one = { .cpu = bpf_get_smp_processor_id(), .nr = 1 };
+
+		fill(&one.rec, now, type, tid, state, syscall, a, b);
+		send(&one, sizeof(one), 1);
 		return;
 	}
-	e->ts_ns = now;
-	e->tid = tid;
-	e->other = other;
-	e->cpu = bpf_get_smp_processor_id();
-	e->type = type;
-	e->state = state;
-	e->waker = waker;
-	e->shift = shift;
-	/* A consumer wakeup per record would cost more than the record: userspace polls instead,
-	 * often enough that the ring cannot fill (see CP_DRAIN_MS).
-	 */
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	bt->busy = 1;
+	compiler_barrier();
+	i = bt->nr;
+	if (i >= CP_BATCH_RECS) /* never: nr is reset when it gets there */
+		i = 0;
+	fill(&bt->rec[i], now, type, tid, state, syscall, a, b);
+	if (++i == CP_BATCH_RECS) {
+		bt->cpu = bpf_get_smp_processor_id();
+		bt->nr = i;
+		send(bt, sizeof(*bt), i);
+		i = 0;
+	}
+	bt->nr = i;
+	compiler_barrier();
+	bt->busy = 0;
+}
+
+static __always_inline void emit_out(struct cp_kthread *t, u64 now, s32 shift)
+{
+	emit(now, EV_OUT, t->tid, t->state | (t->reason << 4), t->syscall_nr,
+	     cp_dur32(t->sys_ns - t->sys_at_in), shift);
+}
+
+static __always_inline void emit_in(struct cp_kthread *t, u64 now, u32 waker)
+{
+	emit(now, EV_IN, t->tid, t->pre_in_state | (t->pre_in_reason << 4), t->syscall_nr, waker,
+	     cp_dur32(t->pre_in_ns));
 }
 
 /* Close the current interval at `now`, crediting it to the state it was in; returns its length. */
@@ -177,6 +237,7 @@ static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *
 	t->pre_in_state = t->state;
 	t->pre_in_reason = t->reason;
 	t->pre_in_ns = account(t, now);
+	t->sys_at_in = t->sys_ns;
 	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
 	t->slice_start_sys = t->state == KS_SYS;
 	t->slice_start_ns = now;
@@ -285,7 +346,7 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	}
 	t->ran = 1;
 	t->last_cpu = cpu;
-	emit(switched_in, EV_SWITCH, 0, t->tid, 0, 0, 0);
+	emit_in(t, switched_in, 0);
 }
 
 /*
@@ -315,7 +376,7 @@ static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struc
 	t->slice_start_ns = 0;
 	t->sum_at_out = t->sum_at_in + ran;
 	count(&stats.repaired_switches);
-	emit(left, EV_SWITCH, t->tid, 0, t->state | (t->reason << 4), 0, 0);
+	emit_out(t, left, 0);
 }
 
 /*
@@ -439,9 +500,8 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	u32 prev_tid = BPF_CORE_READ(prev, pid);
 	u32 next_tid = BPF_CORE_READ(next, pid);
 	struct cp_kthread *pt = NULL, *nt = NULL;
-	u32 cpu = 0, out_tid = 0, in_tid = 0, waker = 0;
-	s32 shift = 0;
-	u8 out_state = 0;
+	u32 cpu = 0;
+	s32 shift;
 	u64 now = 0;
 
 	/* tid 0 is the idle task. */
@@ -490,11 +550,10 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			pt->state = KS_BLOCKED;
 			pt->voluntary_switches++;
 		}
-		out_tid = prev_tid;
-		out_state = pt->state | (pt->reason << 4);
+		emit_out(pt, now, shift);
 	}
 	if (nt && counting(nt)) {
-		if (!out_tid) {
+		if (!now) {
 			now = bpf_ktime_get_ns();
 			cpu = bpf_get_smp_processor_id();
 		}
@@ -507,12 +566,9 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			nt->migrations++;
 		nt->ran = 1;
 		nt->last_cpu = cpu;
-		in_tid = next_tid;
-		waker = nt->waker_tid;
+		emit_in(nt, now, nt->waker_tid);
 		nt->waker_tid = 0;
 	}
-	if (out_tid || in_tid)
-		emit(now, EV_SWITCH, out_tid, in_tid, out_state, waker, shift);
 	return 0;
 }
 
@@ -569,7 +625,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	insert_thread(nt.tid, &nt);
 	if (nt.tid == nt.pid)
 		insert_process(child, now);
-	emit(now, EV_FORK, parent_tid, nt.tid, 0, 0, 0);
+	emit(now, EV_FORK, parent_tid, nt.tid == nt.pid, pt->syscall_nr, nt.tid, nt.pid);
 	return 0;
 }
 
@@ -628,7 +684,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	proc = bpf_map_lookup_elem(&procs, &t->pid);
 	if (proc)
 		BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
-	emit(now, EV_EXEC, tid, 0, started, 0, 0);
+	emit(now, EV_EXEC, tid, started, t->syscall_nr, 0, 0);
 	return 0;
 }
 

@@ -55,6 +55,7 @@ struct cp_kthread {
 	unsigned long long sum_at_in;	     /* the kernel's se.sum_exec_runtime then */
 	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
 	unsigned long long sum_at_out;	     /* and its se.sum_exec_runtime */
+	unsigned long long sys_at_in;	     /* sys_ns at its latest switch-in */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
 	unsigned long long blocked_ns[CP_NR_BLOCK_REASONS];
@@ -100,25 +101,69 @@ struct cp_kstats {
 	unsigned long long repaired_wakeups;  /* wakeups the kernel did not report */
 };
 
-enum cp_event_type {
-	EV_SWITCH = 1, /* prev_tid/next_tid: traced threads leaving/taking the CPU (0 = not ours) */
-	EV_EXEC,       /* tid started (launched program) or exec'd; it is on a CPU */
-	EV_FORK,       /* tid created child_tid */
+enum cp_rec_type {
+	EV_OUT = 1, /* tid left its CPU: state = its new cp_kstate | reason << 4 */
+	EV_IN,	    /* tid took the CPU: state = the cp_kstate it waited in | reason << 4 */
+	EV_FORK,    /* tid created thread a (of process b); state 1: a new process */
+	EV_EXEC,    /* tid exec'd; state 1: the launched program starts (time zero) */
 };
 
-/* One record of the event stream: 32 bytes; a switch record carries two transitions. */
-struct cp_event {
+#define CP_NO_SYSCALL 0xffff
+
+/*
+ * One record of the event stream, 24 bytes. A context switch between two traced threads is an
+ * EV_OUT and an EV_IN with the same time; the IN also tells when the wait before it began, so
+ * a wakeup needs no record of its own: each record is one or two state transitions.
+ */
+struct cp_rec {
 	unsigned long long ts_ns;
-	unsigned int tid;   /* EV_SWITCH: prev (0 if not traced); others: the subject */
-	unsigned int other; /* EV_SWITCH: next (0 if not traced); EV_FORK: child tid */
-	unsigned short cpu;
-	unsigned char type;
-	unsigned char state; /* EV_SWITCH: prev's new cp_kstate in the low 4 bits, reason above */
-	unsigned int waker; /* EV_SWITCH: the thread that woke `other`, 0 if preempted/unknown */
-	/* EV_SWITCH: prev's slice really started this many ns before its switch-in record (or
-	 * after, if negative): its length is the kernel's (see align_slice).
+	unsigned int tid;
+	unsigned char type;	 /* enum cp_rec_type */
+	unsigned char state;	 /* see enum cp_rec_type */
+	unsigned short syscall;	 /* EV_OUT: the syscall it blocks in; EV_IN: the one it returns
+				  * to; CP_NO_SYSCALL if none */
+	/* EV_OUT: how much of the slice just ended was in the kernel (cp_dur32);
+	 * EV_IN: the tid that woke it (0 if preempted or unknown); EV_FORK: the child's tid.
 	 */
-	int shift;
+	unsigned int a;
+	/* EV_OUT: the slice started this many ns before its EV_IN's time (after, if negative):
+	 * it is as long as the kernel's own (see align_slice);
+	 * EV_IN: how long it waited in `state` just before (cp_dur32); EV_FORK: child's tgid.
+	 */
+	unsigned int b;
 };
+
+/* Durations in 32 bits: ns below 2^31 (2.1 s), above that µs with the top bit set (35 min). */
+#define CP_DUR32_US 0x80000000u
+static inline unsigned int cp_dur32(unsigned long long ns)
+{
+	unsigned long long us;
+
+	if (ns < CP_DUR32_US)
+		return (unsigned int)ns;
+	us = ns / 1000;
+	return CP_DUR32_US | (unsigned int)(us < CP_DUR32_US ? us : CP_DUR32_US - 1);
+}
+
+static inline unsigned long long cp_dur32_ns(unsigned int v)
+{
+	return v & CP_DUR32_US ? (unsigned long long)(v & ~CP_DUR32_US) * 1000 : v;
+}
+
+/*
+ * Records travel in per-CPU batches: one ring buffer record per CP_BATCH_RECS stream records,
+ * since reserving a ring slot costs several times what filling a record does. A CPU's batch
+ * is sent when full; what is left is read from the per-CPU map at the end. A CPU's records
+ * are in time order, except those a repair dates back (see repair_missed_switch_in).
+ */
+#define CP_BATCH_RECS 170
+struct cp_batch {
+	unsigned int cpu;
+	unsigned short nr;   /* records in rec[] */
+	unsigned char busy;  /* an append is in progress (an interrupt's append goes alone) */
+	unsigned char pad;
+	struct cp_rec rec[CP_BATCH_RECS];
+};
+#define CP_BATCH_HDR 8 /* bytes before rec[] */
 
 #endif

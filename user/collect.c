@@ -18,11 +18,12 @@
 #include "concprof.h"
 #include "concprof.skel.h"
 #include "concurrency.h"
+#include "stream.h"
 
 struct cp_collector {
 	struct concprof_bpf *skel;
 	struct ring_buffer *ring;
-	struct cp_conc_builder conc;
+	struct cp_stream stream;
 	uint64_t start_ns; /* exec of the launched program, or the attach */
 	bool attached;
 	int err; /* first error from the ring buffer callback */
@@ -48,29 +49,84 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+static int handle_batch(void *ctx, void *data, size_t size)
 {
 	struct cp_collector *c = ctx;
-	const struct cp_event *e = data;
-	int err = 0;
+	int err = cp_stream_add_batch(&c->stream, data, size);
 
-	if (size < sizeof(*e))
-		return 0;
-	switch (e->type) {
-	case EV_SWITCH:
-		err = cp_conc_switch(&c->conc, e->tid, e->shift, e->other, e->ts_ns, e->cpu);
-		break;
-	case EV_EXEC:
-		if (e->state) { /* the launched program starts, on a CPU */
-			if (!c->start_ns)
-				c->start_ns = e->ts_ns;
-			err = cp_conc_switch_in(&c->conc, e->tid, e->ts_ns);
-		}
-		break;
-	}
 	if (err && !c->err)
 		c->err = err;
 	return 0;
+}
+
+/*
+ * Feeds the concurrency builder from the merged stream. A switch between two traced threads
+ * is an EV_OUT and an EV_IN of the same CPU and time, one after the other in the merge: the
+ * OUT waits for the next record to see whether the CPU went to one of ours.
+ */
+struct conc_feed {
+	struct cp_conc_builder *b;
+	bool have_out;
+	struct cp_rec out;
+	unsigned int out_cpu;
+};
+
+static int feed_out(struct conc_feed *f, uint32_t next_tid)
+{
+	f->have_out = false;
+	return cp_conc_switch(f->b, f->out.tid, (int32_t)f->out.b, next_tid, f->out.ts_ns,
+			      f->out_cpu);
+}
+
+static int feed_conc(void *ctx, unsigned int cpu, const struct cp_rec *r)
+{
+	struct conc_feed *f = ctx;
+	int err = 0;
+
+	if (f->have_out) {
+		if (r->type == EV_IN && cpu == f->out_cpu && r->ts_ns == f->out.ts_ns)
+			return feed_out(f, r->tid);
+		err = feed_out(f, 0);
+		if (err)
+			return err;
+	}
+	switch (r->type) {
+	case EV_OUT:
+		f->have_out = true;
+		f->out = *r;
+		f->out_cpu = cpu;
+		break;
+	case EV_IN:
+		err = cp_conc_switch(f->b, 0, 0, r->tid, r->ts_ns, cpu);
+		break;
+	case EV_EXEC:
+		if (r->state) /* the launched program starts, on a CPU */
+			err = cp_conc_switch_in(f->b, r->tid, r->ts_ns);
+		break;
+	}
+	return err;
+}
+
+/* The batches the kernel side had not sent yet: after the detach, nothing adds to them. */
+static int read_leftovers(struct cp_collector *c)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct cp_batch *b;
+	uint32_t key = 0;
+	int err = 0;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	b = calloc(ncpus, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.batches), &key, b))
+		err = -errno;
+	for (int cpu = 0; !err && cpu < ncpus; cpu++)
+		if (b[cpu].nr <= CP_BATCH_RECS)
+			err = cp_stream_add(&c->stream, cpu, b[cpu].rec, b[cpu].nr);
+	free(b);
+	return err;
 }
 
 static void set_twins_autoload(struct concprof_bpf *skel, bool btf)
@@ -116,7 +172,7 @@ int cp_collect_open(struct cp_collector **out, const struct cp_collect_opts *opt
 		return -ENOMEM;
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
-	cp_conc_init(&c->conc);
+	cp_stream_init(&c->stream);
 
 	/* CONCPROF_RAW_TP=1 skips tp_btf: how the tests exercise the fallback. */
 	if (!getenv("CONCPROF_RAW_TP"))
@@ -135,7 +191,7 @@ int cp_collect_open(struct cp_collector **out, const struct cp_collect_opts *opt
 		goto fail;
 	}
 	if (!opts->no_stream) {
-		c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
+		c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_batch, c, NULL);
 		if (!c->ring) {
 			err = -errno;
 			fprintf(stderr, "concprof: failed to open the event ring buffer: %s\n",
@@ -262,7 +318,6 @@ int cp_collect_attach(struct cp_collector *c, pid_t pid)
 
 	c->attached = true;
 	c->start_ns = now;
-	cp_conc_start(&c->conc, now);
 	/* Threads may be created while we list them; those of listed parents are caught by the
 	 * fork tracepoint, so list again until a pass finds nothing new.
 	 */
@@ -514,8 +569,16 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 
 	/* Stop the kernel side first: what is still alive keeps its state from here on. */
 	concprof_bpf__detach(skel);
-	for (int i = 0; i < 64 && c->ring && ring_buffer__consume(c->ring) > 0; i++)
-		;
+	if (c->ring) {
+		for (int i = 0; i < 64 && ring_buffer__consume(c->ring) > 0; i++)
+			;
+		err = c->err ? c->err : read_leftovers(c);
+		if (err) {
+			fprintf(stderr, "concprof: could not keep the event stream: %s\n",
+				strerror(-err));
+			return err;
+		}
+	}
 	start = c->start_ns ? c->start_ns : skel->bss->root_exec_ns;
 	if (!start)
 		start = end_ns;
@@ -540,7 +603,18 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	process_ends_from_threads(run);
 
 	if (c->ring) {
-		err = cp_conc_finish(&c->conc, end_ns, &run->concurrency);
+		struct cp_conc_builder conc;
+		struct conc_feed feed = { .b = &conc };
+
+		cp_conc_init(&conc);
+		if (c->attached)
+			cp_conc_start(&conc, c->start_ns);
+		err = cp_stream_each(&c->stream, feed_conc, &feed);
+		if (!err && feed.have_out)
+			err = feed_out(&feed, 0);
+		if (!err)
+			err = cp_conc_finish(&conc, end_ns, &run->concurrency);
+		cp_conc_free(&conc);
 		if (err)
 			return err;
 		/* Without every switch, the profile is only a sketch. */
@@ -550,12 +624,22 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	return 0;
 }
 
+struct cp_stream *cp_collect_stream(struct cp_collector *c)
+{
+	return c->ring ? &c->stream : NULL;
+}
+
+uint64_t cp_collect_origin(struct cp_collector *c)
+{
+	return c->start_ns ? c->start_ns : c->skel->bss->root_exec_ns;
+}
+
 void cp_collect_close(struct cp_collector *c)
 {
 	if (!c)
 		return;
 	ring_buffer__free(c->ring);
 	concprof_bpf__destroy(c->skel);
-	cp_conc_free(&c->conc);
+	cp_stream_free(&c->stream);
 	free(c);
 }

@@ -24,8 +24,8 @@ struct cp_collector;
 
 /*
  * How often userspace must drain the ring buffer: the kernel side never wakes it. A 16 MiB
- * ring holds 512 Ki records (32 bytes with the ring's header), over 5 million context switches
- * a second of traced threads at this period.
+ * ring holds 4096 batches of 170 records, 700 Ki records: several million context switches a
+ * second of traced threads at this period.
  */
 #define CP_DRAIN_MS 100
 
@@ -42,6 +42,9 @@ int cp_collect_poll(struct cp_collector *c, int fd, int timeout_ms);
 /* Stop at end_ns (CLOCK_MONOTONIC) and fill `run`'s measured parts. */
 int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *run);
 void cp_collect_close(struct cp_collector *c);
+/* After cp_collect_finish: the event stream (NULL with no_stream), and its time zero. */
+struct cp_stream *cp_collect_stream(struct cp_collector *c);
+uint64_t cp_collect_origin(struct cp_collector *c);
 
 uint64_t cp_now_ns(void);
 
