@@ -161,15 +161,16 @@ static __always_inline void emit(u64 now, u8 type, u32 tid, u8 state, int syscal
 	bt->busy = 0;
 }
 
-static __always_inline void emit_out(struct cp_kthread *t, u64 now, s32 shift)
+static __always_inline void emit_out(struct cp_kthread *t, u64 now, s32 shift, u8 repaired)
 {
-	emit(now, EV_OUT, t->tid, t->state | (t->reason << 4), t->syscall_nr,
+	emit(now, EV_OUT, t->tid, t->state | (t->reason << 4) | (repaired << 7), t->syscall_nr,
 	     cp_dur32(t->sys_ns - t->sys_at_in), shift);
 }
 
 static __always_inline void emit_in(struct cp_kthread *t, u64 now, u32 waker)
 {
-	emit(now, EV_IN, t->tid, t->pre_in_state | (t->pre_in_reason << 4), t->syscall_nr, waker,
+	emit(now, EV_IN, t->tid,
+	     t->pre_in_state | (t->pre_in_reason << 4) | (t->slice_repaired << 7), t->syscall_nr, waker,
 	     cp_dur32(t->pre_in_ns));
 }
 
@@ -238,6 +239,7 @@ static __always_inline void switch_in(struct cp_kthread *t, struct task_struct *
 	t->pre_in_reason = t->reason;
 	t->pre_in_ns = account(t, now);
 	t->sys_at_in = t->sys_ns;
+	t->user_at_in = t->user_ns;
 	t->state = t->syscall_nr >= 0 ? KS_SYS : KS_USER;
 	t->slice_start_sys = t->state == KS_SYS;
 	t->slice_start_ns = now;
@@ -287,8 +289,12 @@ static __always_inline s32 align_slice(struct cp_kthread *t, struct task_struct 
 		*during += move;
 		return move;
 	}
+	/* A later start takes the time from the slice's own first state, never from before it
+	 * (the switch-out record tells how much of the slice was sys: that must stay >= 0).
+	 */
 	move = our_slice - kernel_slice;
-	if (move > max_skew || move > *during)
+	if (move > max_skew ||
+	    move > *during - (t->slice_start_sys ? t->sys_at_in : t->user_at_in))
 		return 0;
 	*during -= move;
 	*before += move;
@@ -376,7 +382,7 @@ static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struc
 	t->slice_start_ns = 0;
 	t->sum_at_out = t->sum_at_in + ran;
 	count(&stats.repaired_switches);
-	emit_out(t, left, 0);
+	emit_out(t, left, 0, 1);
 }
 
 /*
@@ -550,7 +556,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			pt->state = KS_BLOCKED;
 			pt->voluntary_switches++;
 		}
-		emit_out(pt, now, shift);
+		emit_out(pt, now, shift, 0);
 	}
 	if (nt && counting(nt)) {
 		if (!now) {

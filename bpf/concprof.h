@@ -56,6 +56,7 @@ struct cp_kthread {
 	unsigned long long run_delay_at_out; /* its sched_info.run_delay at the latest switch-out */
 	unsigned long long sum_at_out;	     /* and its se.sum_exec_runtime */
 	unsigned long long sys_at_in;	     /* sys_ns at its latest switch-in */
+	unsigned long long user_at_in;	     /* and user_ns */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
 	unsigned long long blocked_ns[CP_NR_BLOCK_REASONS];
@@ -102,13 +103,14 @@ struct cp_kstats {
 };
 
 enum cp_rec_type {
-	EV_OUT = 1, /* tid left its CPU: state = its new cp_kstate | reason << 4 */
-	EV_IN,	    /* tid took the CPU: state = the cp_kstate it waited in | reason << 4 */
+	EV_OUT = 1, /* tid left its CPU: state = its new cp_kstate | reason << 4 (| REPAIRED) */
+	EV_IN,	    /* tid took the CPU: state = the cp_kstate it waited in | reason << 4 (| ...) */
 	EV_FORK,    /* tid created thread a (of process b); state 1: a new process */
 	EV_EXEC,    /* tid exec'd; state 1: the launched program starts (time zero) */
 };
 
 #define CP_NO_SYSCALL 0xffff
+#define CP_REC_REPAIRED 0x80 /* in state: the kernel did not report this switch; rebuilt */
 
 /*
  * One record of the event stream, 24 bytes. A context switch between two traced threads is an

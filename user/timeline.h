@@ -71,7 +71,17 @@ struct cp_timeline {
 	uint64_t nr_incomplete;	 /* how many spans are flagged CP_TL_F_INCOMPLETE */
 	uint64_t stream_records; /* records the stream held */
 	uint64_t stream_bytes;	 /* and their size, for bytes per transition */
+	uint64_t transitions;	 /* state changes the spans show (boundaries between spans) */
+	uint64_t unmatched;	 /* records of no known thread, or out of any sane order */
 };
+
+struct cp_stream;
+/*
+ * Builds the timeline of `run` from its event stream; origin_ns is the run's time zero on the
+ * stream's clock. Returns 0 or -errno (-ENOMEM, or the stream's read error).
+ */
+int cp_timeline_build(struct cp_timeline *tl, const struct cp_run *run, struct cp_stream *s,
+		      uint64_t origin_ns);
 
 /* Spans of thread index i of run->threads: [*first, *first + *count). Binary search. */
 void cp_tl_thread_spans(const struct cp_timeline *tl, const struct cp_run *run, size_t i,
@@ -81,6 +91,9 @@ const char *cp_tl_state_name(enum cp_tl_state state);
 void cp_timeline_free(struct cp_timeline *tl);
 
 /* ---- views: each returns 0, or -errno if writing failed ---- */
+
+/* `--spans FILE`: a header line, then one tab-separated line per span (for scripts). */
+int cp_tl_write_tsv(FILE *out, const struct cp_run *run, const struct cp_timeline *tl);
 
 struct cp_tl_term_opts {
 	bool color;	 /* ANSI colours; never an escape code when false */
