@@ -17,7 +17,9 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DCONCPROF_VERSION='"$(VERSION)"'
 USER_CFLAGS := $(CFLAGS) -I$(OUTPUT) -Iuser -Ibpf
-LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+# The pure code reads ELF symbol tables (symbolize.c): the unit tests link libelf too.
+PURE_LIBS := -lelf -lz -lm
 
 ifeq ($(V),1)
 Q =
@@ -54,7 +56,20 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*))
 
 BENCH_BINS := $(OUTPUT)/syscall_loop
 
-all: concprof $(WORKLOAD_BINS) $(GT_BINS) $(BENCH_BINS)
+# The report's translations (user/i18n.c): compiled next to ./concprof, installed under LOCALEDIR.
+LOCALEDIR ?= $(PREFIX)/share/locale
+PO_FILES := $(wildcard po/*.po)
+MO_FILES := $(patsubst po/%.po,$(OUTPUT)/locale/%/LC_MESSAGES/concprof.mo,$(PO_FILES))
+I18N_TESTS := tests/i18n/test_catalog.sh
+
+all: concprof $(MO_FILES) $(WORKLOAD_BINS) $(GT_BINS) $(BENCH_BINS)
+
+$(OUTPUT)/i18n.o $(OUTPUT)/asan/i18n.o: USER_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+
+$(OUTPUT)/locale/%/LC_MESSAGES/concprof.mo: po/%.po
+	$(call msg,MSGFMT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)msgfmt --check -o $@ $<
 
 $(OUTPUT) $(OUTPUT)/asan tests/unit/bin tests/gt/bin:
 	$(Q)mkdir -p $@
@@ -74,6 +89,15 @@ $(OUTPUT)/concprof.skel.h: $(OUTPUT)/concprof.bpf.o
 
 $(OUTPUT)/collect.o: $(OUTPUT)/concprof.skel.h
 
+# The HTML report's styles and script (user/html/), embedded into the binary.
+HTML_ASSETS := $(sort $(wildcard user/html/*.css user/html/*.js))
+
+$(OUTPUT)/html_assets.h: $(HTML_ASSETS) tools/embed.sh | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)tools/embed.sh $(HTML_ASSETS) > $@
+
+$(OUTPUT)/tl_html.o $(OUTPUT)/asan/tl_html.o: $(OUTPUT)/html_assets.h
+
 $(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(wildcard bpf/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -88,11 +112,11 @@ concprof: $(IMPURE_OBJS) $(PURE_OBJS)
 
 tests/unit/bin/%: tests/unit/%.c $(PURE_OBJS) $(wildcard tests/unit/*.h) | tests/unit/bin
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka $(PURE_LIBS) -o $@
 
 tests/unit/bin/%-asan: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h) | tests/unit/bin
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(ASAN_OBJS) -lcmocka $(PURE_LIBS) -o $@
 
 tests/gt/bin/%: tests/gt/%.c $(wildcard tests/gt/*.h) | tests/gt/bin
 	$(call msg,CC,$@)
@@ -120,8 +144,8 @@ NO_SUDO_ENV := env -u SUDO_UID -u SUDO_GID -u SUDO_USER -u SUDO_COMMAND
 # Every suite prints TAP; tests/run ends with "N passed, N failed, N skipped".
 check: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all unit-tests
-	$(Q)$(NO_SUDO_ENV) tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(INTEGRATION_TESTS) \
-		$(WORKLOAD_TESTS)
+	$(Q)$(NO_SUDO_ENV) tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(I18N_TESTS) \
+		$(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
 
 demo: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
@@ -131,12 +155,17 @@ bench: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all
 	$(Q)$(NO_SUDO_ENV) tools/bench.sh
 
-install: concprof
+install: concprof $(MO_FILES)
 	install -D -m 0755 concprof $(DESTDIR)$(PREFIX)/bin/concprof
 	install -D -m 0644 man/concprof.1 $(DESTDIR)$(PREFIX)/share/man/man1/concprof.1
+	for po in $(PO_FILES); do lang=$$(basename $$po .po); \
+		install -D -m 0644 $(OUTPUT)/locale/$$lang/LC_MESSAGES/concprof.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/concprof.mo || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/concprof $(DESTDIR)$(PREFIX)/share/man/man1/concprof.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/concprof $(DESTDIR)$(PREFIX)/share/man/man1/concprof.1 \
+		$(patsubst po/%.po,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/concprof.mo,$(PO_FILES))
 
 clean:
 	rm -rf $(OUTPUT) concprof tests/unit/bin tests/gt/bin $(WORKLOAD_BINS)

@@ -77,6 +77,17 @@ struct {
 	__type(value, struct cp_kprocess);
 } proc_archive SEC(".maps");
 
+/* Waits on each futex word, per process: the lock report. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* 600 bytes an entry: only those used */
+	__type(key, struct cp_lock_key);
+	__type(value, struct cp_klock);
+} locks SEC(".maps");
+
+static const struct cp_klock zero_lock;
+
 /* Each CPU's batch of stream records not yet sent. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -174,6 +185,38 @@ static __always_inline void emit_in(struct cp_kthread *t, u64 now, u32 waker)
 	     cp_dur32(t->pre_in_ns));
 }
 
+static __always_inline void add_id(unsigned int *ids, unsigned char *nr, unsigned char *more,
+				   u32 id)
+{
+	for (int i = 0; i < CP_LOCK_IDS; i++) {
+		if (i >= *nr) {
+			ids[i] = id;
+			*nr = i + 1;
+			return;
+		}
+		if (ids[i] == id)
+			return;
+	}
+	*more = 1;
+}
+
+/* A wait on lock t->lock_addr ended after `delta` ns; t->waker_tid woke it (0: unknown). */
+static __always_inline void lock_waited(struct cp_kthread *t, u64 delta)
+{
+	struct cp_lock_key key = { .pid = t->pid, .addr = t->lock_addr };
+	struct cp_klock *l = bpf_map_lookup_elem(&locks, &key);
+
+	t->lock_addr = 0;
+	if (!l)
+		return;
+	__sync_fetch_and_add(&l->wait_ns, delta);
+	__sync_fetch_and_add(&l->waits, 1);
+	if (delta > l->max_wait_ns)
+		l->max_wait_ns = delta;
+	if (t->waker_tid)
+		add_id(l->wakers, &l->nr_wakers, &l->more_wakers, t->waker_tid);
+}
+
 /* Close the current interval at `now`, crediting it to the state it was in; returns its length. */
 static __always_inline u64 account(struct cp_kthread *t, u64 now)
 {
@@ -194,6 +237,8 @@ static __always_inline u64 account(struct cp_kthread *t, u64 now)
 		break;
 	case KS_BLOCKED:
 		t->blocked_ns[t->reason & (CP_NR_BLOCK_REASONS - 1)] += delta;
+		if (t->lock_addr)
+			lock_waited(t, delta);
 		break;
 	}
 	t->since_ns = now;
@@ -500,6 +545,96 @@ static __always_inline void insert_process(struct task_struct *task, u64 now)
 		count(&stats.lost_procs);
 }
 
+struct vma_ctx {
+	u64 addr;
+	u64 offset;
+	struct file *file;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_ctx *c = data;
+
+	c->file = vma->vm_file;
+	c->offset = c->addr - vma->vm_start + (vma->vm_pgoff << 12);
+	return 0;
+}
+
+/* The file's path, leaf first, one component per slot: userspace joins them. */
+static __always_inline void file_path(struct file *file, struct cp_klock *l)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+
+	for (int i = 0; i < CP_LOCK_PATH_PARTS && d; i++) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+		bpf_probe_read_kernel_str(l->path[i], CP_LOCK_PART_LEN, BPF_CORE_READ(d, d_name.name));
+		if (parent == d)
+			break;
+		d = parent;
+	}
+}
+
+/*
+ * Where a futex word lies, while its process is certainly alive (a thread of it is blocking
+ * on it right now): the program's data or bss, a library's data, the heap, anonymous memory or
+ * the stack. Userspace turns that into a symbol with the ELF file's symbol tables.
+ */
+static __always_inline void name_lock(struct cp_klock *l, u64 addr)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct vma_ctx c = { .addr = addr };
+	u64 start_data = BPF_CORE_READ(mm, start_data);
+	u64 start_brk = BPF_CORE_READ(mm, start_brk);
+
+	if (!mm)
+		return;
+	if (addr >= start_data && addr < start_brk) {
+		l->where = LW_EXE;
+		l->offset = addr - BPF_CORE_READ(mm, start_code);
+		file_path(BPF_CORE_READ(mm, exe_file), l);
+		return;
+	}
+	if (addr >= start_brk && addr < BPF_CORE_READ(mm, brk)) {
+		l->where = LW_HEAP;
+		return;
+	}
+	if (bpf_find_vma(task, addr, vma_cb, &c, 0))
+		return;
+	if (c.file) {
+		l->where = LW_FILE;
+		l->offset = c.offset;
+		file_path(c.file, l);
+	} else {
+		u64 stack = BPF_CORE_READ(mm, start_stack);
+
+		/* The main thread's stack grows down from start_stack (8 MiB by default). */
+		l->where = addr <= stack && stack - addr < (8 << 20) ? LW_STACK : LW_ANON;
+	}
+}
+
+/* Thread t blocks on the futex word t->lock_addr. */
+static __always_inline void lock_blocked(struct cp_kthread *t)
+{
+	struct cp_lock_key key = { .pid = t->pid, .addr = t->lock_addr };
+	struct cp_klock *l = bpf_map_lookup_elem(&locks, &key);
+
+	if (!l) {
+		/* Another CPU may insert it first: then the lookup finds theirs. */
+		bpf_map_update_elem(&locks, &key, &zero_lock, BPF_NOEXIST);
+		l = bpf_map_lookup_elem(&locks, &key);
+		if (!l) {
+			count(&stats.lost_locks);
+			t->lock_addr = 0;
+			return;
+		}
+		if (!l->where)
+			name_lock(l, key.addr);
+	}
+	add_id(l->waiters, &l->nr_waiters, &l->more_waiters, t->tid);
+}
+
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, unsigned int prev_state, bool btf)
 {
@@ -553,6 +688,11 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 						     prev_state & TASK_UNINTERRUPTIBLE);
 			if (pt->reason == CPR_OTHER)
 				pt->other_syscall = nr;
+			pt->lock_addr = 0;
+			if (pt->reason == CPR_LOCK && nr == CP_NR_futex && pt->futex_addr) {
+				pt->lock_addr = pt->futex_addr;
+				lock_blocked(pt);
+			}
 			pt->state = KS_BLOCKED;
 			pt->voluntary_switches++;
 		}
@@ -600,10 +740,10 @@ static __always_inline int handle_wakeup(struct task_struct *p)
 	} else {
 		now = bpf_ktime_get_ns();
 	}
+	/* Who woke it travels with its switch-in record (and, for a lock, into the lock's). */
+	t->waker_tid = (u32)bpf_get_current_pid_tgid();
 	account(t, now);
 	t->state = KS_RQ_WOKEN;
-	/* Who woke it travels with its switch-in record: one ring buffer record, not two. */
-	t->waker_tid = (u32)bpf_get_current_pid_tgid();
 	return 0;
 }
 
@@ -739,6 +879,8 @@ static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
 	t->syscall_nr = nr;
 	t->syscalls++;
 	t->syscall_fd = -1;
+	if (nr == CP_NR_futex)
+		t->futex_addr = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if (nr == CP_NR_poll || nr == CP_NR_ppoll) {
 		/* What a poll waits on: its first pollfd's fd. */
 		void *fds = (void *)PT_REGS_PARM1_CORE_SYSCALL(regs);

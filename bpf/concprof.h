@@ -57,6 +57,8 @@ struct cp_kthread {
 	unsigned long long sum_at_out;	     /* and its se.sum_exec_runtime */
 	unsigned long long sys_at_in;	     /* sys_ns at its latest switch-in */
 	unsigned long long user_at_in;	     /* and user_ns */
+	unsigned long long futex_addr;	     /* the futex word of its latest futex() call */
+	unsigned long long lock_addr;	     /* the futex it is blocked on, 0 if none */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
 	unsigned long long blocked_ns[CP_NR_BLOCK_REASONS];
@@ -92,6 +94,41 @@ struct cp_kprocess {
 	char comm[CP_TASK_COMM_LEN];
 };
 
+/* Where a lock's futex word lies, found at its first wait while the process is alive. */
+enum cp_lock_where {
+	LW_UNKNOWN = 0,
+	LW_EXE,	  /* the program's data or bss: offset = address - mm->start_code */
+	LW_FILE,  /* a file mapping (a library's data): offset = offset in the file */
+	LW_HEAP,  /* the brk heap */
+	LW_ANON,  /* anonymous memory: malloc's mmap'd arenas, thread stacks */
+	LW_STACK, /* the main thread's stack */
+};
+
+#define CP_LOCK_IDS 8	      /* waiters and wakers remembered per lock */
+#define CP_LOCK_PATH_PARTS 12 /* path components of the file, leaf first */
+#define CP_LOCK_PART_LEN 40
+
+struct cp_lock_key {
+	unsigned int pid;
+	unsigned int pad;
+	unsigned long long addr;
+};
+
+/* Value of the `locks` map: the waits on one futex word of one process. */
+struct cp_klock {
+	unsigned long long wait_ns;
+	unsigned long long max_wait_ns;
+	unsigned long long waits;
+	unsigned long long offset; /* see enum cp_lock_where */
+	unsigned int waiters[CP_LOCK_IDS]; /* the first distinct threads that waited */
+	unsigned int wakers[CP_LOCK_IDS];  /* the first distinct threads that woke a waiter */
+	unsigned char nr_waiters, nr_wakers;
+	unsigned char more_waiters, more_wakers; /* more than CP_LOCK_IDS of them */
+	unsigned char where;			 /* enum cp_lock_where */
+	unsigned char pad[3];
+	char path[CP_LOCK_PATH_PARTS][CP_LOCK_PART_LEN];
+};
+
 /* Counters the kernel side keeps about itself (global .bss). */
 struct cp_kstats {
 	unsigned long long lost_events;	 /* ring buffer full */
@@ -100,6 +137,7 @@ struct cp_kstats {
 	unsigned long long lost_archive; /* tid reused and the archive was full */
 	unsigned long long repaired_switches; /* switch-ins the kernel did not report */
 	unsigned long long repaired_wakeups;  /* wakeups the kernel did not report */
+	unsigned long long lost_locks;	      /* `locks` map full: waits not attributed */
 };
 
 enum cp_rec_type {

@@ -2,6 +2,7 @@
 # make bench: concprof's overhead, as ratios measured in this one invocation.
 #   untraced  the workload alone
 #   floor     the same probes attached, each doing only the "is this thread ours?" lookup
+#   nostream  exact totals, no event stream (--no-stream)
 #   concprof  full tracing: exact totals and the switch stream
 # Workloads: a syscall loop that times itself (ns per getppid) and `perf bench sched pipe`
 # pinned to one CPU (µs per round trip). Each is run ROUNDS times per mode, interleaved; both
@@ -30,6 +31,7 @@ pipe_bench() {
 }
 untraced() { "$@"; }
 floor() { "$CONCPROF" -q --floor -- "$@"; }
+nostream() { "$CONCPROF" -q --no-stream -- "$@"; }
 traced() { "$CONCPROF" -q --json "$out/last.json" -- "$@"; }
 perf_sched() { perf sched record -q -o "$out/perf.data" -- "$@" 2>/dev/null; }
 
@@ -64,10 +66,30 @@ bench() { # key name workload modes...
 
 echo "concprof bench: $ROUNDS rounds per mode, interleaved; $(nproc) CPUs, kernel $(uname -r)"
 echo
-bench syscalls "syscall loop (ns/syscall)" syscall_loop untraced floor traced
+bench syscalls "syscall loop (ns/syscall)" syscall_loop untraced floor nostream traced
 echo
 if command -v perf >/dev/null && perf bench sched pipe -l 1000 >/dev/null 2>&1; then
-	bench pipe "sched pipe, 1 CPU (µs/op)" pipe_bench untraced floor traced perf_sched
+	bench pipe "sched pipe, 1 CPU (µs/op)" pipe_bench untraced floor nostream traced perf_sched
+	# The stream's size: bytes per state transition the timeline shows (each span's start
+	# but a thread's first is one), and perf sched record's file for the same run.
+	"$CONCPROF" -q --json "$out/s.json" --spans "$out/s.tsv" -- \
+		taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" >/dev/null 2>&1
+	perf sched record -q -o "$out/perf.data" -- taskset -c 0 perf bench sched pipe \
+		-l "$PIPE_LOOPS" >/dev/null 2>&1
+	python3 - "$out/s.json" "$out/s.tsv" "$out/perf.data" "$PIPE_LOOPS" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+spans = sum(1 for _ in open(sys.argv[2])) - 1
+transitions = spans - len(d["threads"])
+switches = sum(t["voluntary_switches"] + t["involuntary_switches"] for t in d["threads"])
+size = d["stream_records"] * 24
+perf = os.path.getsize(sys.argv[3])
+print(f"  stream: {d['stream_records']} records, {size} bytes for {transitions} transitions: "
+      f"{size / max(transitions, 1):.1f} bytes per transition, {size / max(switches, 1):.1f} "
+      f"per context switch")
+print(f"  perf sched record: {perf} bytes, {perf / max(switches, 1):.0f} per context switch "
+      f"of the traced threads")
+PY
 else
 	echo "sched pipe: skipped (perf bench is not available: apt-get install linux-perf)"
 fi

@@ -19,6 +19,7 @@
 #include "concprof.skel.h"
 #include "concurrency.h"
 #include "stream.h"
+#include "symbolize.h"
 
 struct cp_collector {
 	struct concprof_bpf *skel;
@@ -496,6 +497,100 @@ static void *dump_map(int fd, size_t value_size, size_t *count)
 	return values;
 }
 
+/* "python3.11", "bin", "usr", "/" (leaf first, as the kernel side walks up) → "/usr/bin/python3.11".
+ * NULL if the walk did not reach the root (a path too deep to name from the kernel).
+ */
+static char *join_path(const struct cp_klock *k)
+{
+	char path[CP_LOCK_PATH_PARTS * CP_LOCK_PART_LEN + 8] = "";
+	int last = -1;
+
+	for (int i = 0; i < CP_LOCK_PATH_PARTS && k->path[i][0]; i++)
+		last = i;
+	if (last < 1 || strcmp(k->path[last], "/") != 0)
+		return NULL;
+	for (int i = last - 1; i >= 0; i--) {
+		strcat(path, "/");
+		strncat(path, k->path[i], CP_LOCK_PART_LEN - 1);
+	}
+	return strdup(path);
+}
+
+static int cmp_lock(const void *a, const void *b)
+{
+	const struct cp_lock *x = a, *y = b;
+
+	return x->wait_ns != y->wait_ns ? (x->wait_ns < y->wait_ns ? 1 : -1)
+					: (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static struct cp_lock *find_lock(struct cp_run *run, int32_t pid, uint64_t addr)
+{
+	for (size_t i = 0; i < run->nr_locks; i++)
+		if (run->locks[i].pid == pid && run->locks[i].addr == addr)
+			return &run->locks[i];
+	return NULL;
+}
+
+/* The locks waited on, named; plus the waits still going on when tracing stopped. */
+static int read_locks(struct cp_run *run, struct concprof_bpf *skel, uint64_t end_ns)
+{
+	int fd = bpf_map__fd(skel->maps.locks), tfd = bpf_map__fd(skel->maps.threads);
+	struct cp_lock_key key, next, *prev = NULL;
+	struct cp_klock k;
+	uint32_t tkey, tnext, *tprev = NULL;
+	struct cp_kthread t;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &k))
+			continue;
+		struct cp_lock *grown = realloc(run->locks, (run->nr_locks + 1) * sizeof(*grown));
+		struct cp_lock *l;
+
+		if (!grown)
+			return -ENOMEM;
+		run->locks = grown;
+		l = &run->locks[run->nr_locks++];
+		*l = (struct cp_lock){ .pid = key.pid,
+				       .addr = key.addr,
+				       .wait_ns = k.wait_ns,
+				       .max_wait_ns = k.max_wait_ns,
+				       .waits = k.waits,
+				       .nr_waiters = k.nr_waiters,
+				       .nr_wakers = k.nr_wakers,
+				       .more_waiters = k.more_waiters,
+				       .more_wakers = k.more_wakers,
+				       .kind = k.where };
+		for (int i = 0; i < CP_LOCK_IDS && i < CP_LOCK_MAX_IDS; i++) {
+			l->waiters[i] = k.waiters[i];
+			l->wakers[i] = k.wakers[i];
+		}
+		if (k.where == LW_EXE || k.where == LW_FILE) {
+			l->path = join_path(&k);
+			cp_symbolize_lock(l, k.offset);
+		}
+	}
+	/* A thread still blocked on a lock at the end: its wait so far counts too. */
+	while (bpf_map_get_next_key(tfd, tprev, &tnext) == 0) {
+		struct cp_lock *l;
+
+		tkey = tnext;
+		tprev = &tkey;
+		if (bpf_map_lookup_elem(tfd, &tkey, &t) || t.state != KS_BLOCKED || !t.lock_addr ||
+		    !(l = find_lock(run, t.pid, t.lock_addr)) || end_ns <= t.since_ns)
+			continue;
+		l->wait_ns += end_ns - t.since_ns;
+		l->waits++;
+		if (end_ns - t.since_ns > l->max_wait_ns)
+			l->max_wait_ns = end_ns - t.since_ns;
+	}
+	qsort(run->locks, run->nr_locks, sizeof(*run->locks), cmp_lock);
+	run->lost_locks = skel->bss->stats.lost_locks;
+	return 0;
+}
+
 static int append_threads(struct cp_run *run, int fd, uint64_t start, uint64_t end_ns)
 {
 	size_t n = 0, kept = 0;
@@ -585,6 +680,7 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 	run->wall_ns = rel(end_ns, start);
 	run->attached = c->attached;
 	run->lost_events = skel->bss->stats.lost_events;
+	run->stream_records = c->stream.records;
 	run->lost_threads = skel->bss->stats.lost_threads + skel->bss->stats.lost_procs +
 			    skel->bss->stats.lost_archive;
 	run->repaired_switches = skel->bss->stats.repaired_switches;
@@ -598,6 +694,8 @@ int cp_collect_finish(struct cp_collector *c, uint64_t end_ns, struct cp_run *ru
 		err = append_procs(run, bpf_map__fd(skel->maps.procs), start, end_ns);
 	if (!err)
 		err = append_procs(run, bpf_map__fd(skel->maps.proc_archive), start, end_ns);
+	if (!err)
+		err = read_locks(run, skel, end_ns);
 	if (err)
 		return err;
 	process_ends_from_threads(run);

@@ -2,6 +2,8 @@
 #include "explain.h"
 
 #include "fmt.h"
+#include "i18n.h"
+#include "locks.h"
 #include "syscalls.h"
 
 #include <math.h>
@@ -22,6 +24,7 @@ static const char *const kind_names[CP_NR_FINDING_KINDS] = {
 	[CP_FIND_PARALLEL] = "parallel",
 	[CP_FIND_CPU_WAIT] = "cpu_wait",
 	[CP_FIND_LOCK] = "lock",
+	[CP_FIND_GIL] = "gil",
 	[CP_FIND_THROUGHPUT] = "throughput",
 	[CP_FIND_RUSAGE] = "rusage",
 	[CP_FIND_KILLED] = "killed",
@@ -53,6 +56,22 @@ static void __attribute__((format(printf, 2, 3))) text_add(struct text *t, const
 							      : sizeof(t->buf) - t->len - 1;
 }
 
+/* A part of a sentence ("3.57 of 8 cores", "for the network"), translated on its own. */
+struct phrase {
+	char s[160];
+};
+
+static struct phrase __attribute__((format(printf, 1, 2))) phrase(const char *fmt, ...)
+{
+	struct phrase p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p.s, sizeof(p.s), fmt, ap);
+	va_end(ap);
+	return p;
+}
+
 struct explainer {
 	const struct cp_run *run;
 	const struct cp_analysis *a;
@@ -71,18 +90,30 @@ static void emit(struct explainer *e, int kind, const struct text *t)
 	snprintf(f->text, sizeof(f->text), "%s", t->buf);
 }
 
-static const char *plural(uint64_t n)
+/* Numbers as the report's language writes them ("16.4 s", "16,4 s"). */
+static struct cp_fmt duration(uint64_t ns)
 {
-	return n == 1 ? "" : "s";
+	return cp_l10n(cp_fmt_duration(ns));
+}
+
+static struct cp_fmt pct(double pct)
+{
+	return cp_l10n(cp_fmt_pct(pct));
+}
+
+static struct cp_fmt bytes_approx(double bytes)
+{
+	return cp_l10n(cp_fmt_bytes_approx(bytes));
 }
 
 /* "1.98 of 2 cores", or "1.98 cores" when the CPU count is unknown. */
-static void add_cores(struct text *t, double cores, int cpus)
+static struct phrase cores(double busy, int cpus)
 {
 	if (cpus > 0)
-		text_add(t, "%.2f of %d core%s", cores, cpus, plural(cpus));
-	else
-		text_add(t, "%.2f cores", cores);
+		/* TRANSLATORS: on average this many of the machine's cores: "1.98 of 2 cores". */
+		return phrase(ngettext("%s of %d core", "%s of %d cores", cpus),
+			      cp_l10n_fixed(busy, 2).s, cpus);
+	return phrase(_("%s cores"), cp_l10n_fixed(busy, 2).s);
 }
 
 static bool is_io_reason(int reason)
@@ -91,74 +122,74 @@ static bool is_io_reason(int reason)
 	       reason == CP_REASON_PAGING;
 }
 
-/* What a blocked thread waited for, to follow "waiting": "for the network", "in ppoll". */
-static void add_reason_object(struct text *t, const struct cp_analysis *a, int reason)
+/*
+ * What blocked threads waited for, with its preposition, to follow "waited" or "waiting": "for
+ * the network", "on pipes", "in the syscall ppoll".
+ */
+static struct phrase reason_object(const struct cp_analysis *a, int reason)
 {
 	char name[32];
 
 	switch (reason) {
 	case CP_REASON_LOCK:
-		text_add(t, "for locks");
-		break;
+		/* TRANSLATORS: these reasons follow "(they) waited" (esperavam). */
+		return phrase("%s", _("for locks"));
 	case CP_REASON_SLEEP:
-		text_add(t, "for a timer (sleeping)");
-		break;
+		return phrase("%s", _("for a timer (sleeping)"));
 	case CP_REASON_CHILD:
-		text_add(t, "for child processes");
-		break;
+		return phrase("%s", _("for child processes"));
 	case CP_REASON_NET:
-		text_add(t, "for the network");
-		break;
+		return phrase("%s", _("for the network"));
 	case CP_REASON_PIPE:
-		text_add(t, "on pipes");
-		break;
+		return phrase("%s", _("on pipes"));
 	case CP_REASON_DISK:
-		text_add(t, "for the disk");
-		break;
+		return phrase("%s", _("for the disk"));
 	case CP_REASON_PAGING:
-		text_add(t, "for page faults");
-		break;
+		return phrase("%s", _("for page faults (memory read from disk)"));
 	default:
 		if (a->nr_other_syscalls)
-			text_add(t, "in the syscall %s",
-				 cp_syscall_describe(a->other_syscalls[0], name, sizeof(name)));
-		else
-			text_add(t, "in other syscalls");
-		break;
+			/* TRANSLATORS: %s is a system call's name: "in the syscall pause". */
+			return phrase(_("in the syscall %s"),
+				      cp_syscall_describe(a->other_syscalls[0], name,
+							  sizeof(name)));
+		return phrase("%s", _("in other syscalls"));
 	}
 }
 
-/* "waiting for the network and for the disk": the leading reasons of the working threads. */
-static void add_waiting(struct text *t, const struct cp_analysis *a)
+/* "for the network", "for the network and for the disk": the working threads' leading reasons. */
+static struct phrase waited_for(const struct cp_analysis *a)
 {
 	int first = a->dominant_reason, second = a->second_reason;
 
-	if (first < 0)
-		return;
-	text_add(t, "waiting ");
-	add_reason_object(t, a, first);
 	if (second >= 0 &&
-	    a->cause_blocked_ns[second] >= SECOND_REASON_MIN_FRAC * a->cause_blocked_ns[first]) {
-		text_add(t, " and ");
-		add_reason_object(t, a, second);
-	}
+	    a->cause_blocked_ns[second] >= SECOND_REASON_MIN_FRAC * a->cause_blocked_ns[first])
+		/* TRANSLATORS: two reasons: "for the network and for the disk". */
+		return phrase(_("%s and %s"), reason_object(a, first).s,
+			      reason_object(a, second).s);
+	return reason_object(a, first);
 }
 
-/* "CPU worked 994 ms of 16.4 s (6%)", or "... 9.52 s in 2.67 s (356%)" past the wall time. */
-static void add_cpu_worked(struct text *t, const struct cp_run *run, const struct cp_analysis *a)
+/* "CPU worked 994 ms of 16.4 s (6%)", or "... 9.52 s in 2.67 s (357%)" past the wall time. */
+static struct phrase cpu_worked(const struct cp_run *run, const struct cp_analysis *a)
 {
-	text_add(t, "CPU worked %s %s %s (%s)", cp_fmt_duration(a->cpu_ns).s,
-		 a->cpu_ns > run->wall_ns ? "in" : "of", cp_fmt_duration(run->wall_ns).s,
-		 cp_fmt_pct(a->cpu_pct_of_wall).s);
+	/* TRANSLATORS: CPU time, wall time, CPU time as a share of the wall time. */
+	return phrase(a->cpu_ns > run->wall_ns ? _("CPU worked %s in %s (%s)")
+					       : _("CPU worked %s of %s (%s)"),
+		      duration(a->cpu_ns).s, duration(run->wall_ns).s, pct(a->cpu_pct_of_wall).s);
 }
 
-/* "94% of the time", "at least 94% ..." when the profile is a lower bound or an estimate. */
-static void add_idle_share(struct text *t, const struct cp_analysis *a)
+/*
+ * "94% of the time"; "at least 94% ..." when the profile is a lower bound or an estimate (but
+ * not "at least >99%").
+ */
+static struct phrase idle_share(const struct cp_analysis *a)
 {
 	bool lower_bound = !a->have_concurrency || !a->concurrency_complete;
+	struct cp_fmt share = pct(100 * a->idle_frac);
 
-	text_add(t, "%s%s of the time no thread was on a CPU", lower_bound ? "at least " : "",
-		 cp_fmt_pct(100 * a->idle_frac).s);
+	if (lower_bound && share.s[0] != '>')
+		return phrase(_("at least %s of the time"), share.s);
+	return phrase(_("%s of the time"), share.s);
 }
 
 static void explain_data_loss(struct explainer *e)
@@ -168,36 +199,120 @@ static void explain_data_loss(struct explainer *e)
 
 	if (run->lost_events) {
 		text_add(&t,
-			 "%llu event%s could not be recorded (the ring buffer was full): "
-			 "per-thread totals are still exact, but the timeline and the count of "
-			 "threads on a CPU at once are lower bounds.",
-			 (unsigned long long)run->lost_events, plural(run->lost_events));
+			 ngettext("%llu event could not be recorded (the ring buffer was full): "
+				  "per-thread totals are still exact, but the timeline and the "
+				  "count of threads on a CPU at once are lower bounds.",
+				  "%llu events could not be recorded (the ring buffer was full): "
+				  "per-thread totals are still exact, but the timeline and the "
+				  "count of threads on a CPU at once are lower bounds.",
+				  run->lost_events),
+			 (unsigned long long)run->lost_events);
 		emit(e, CP_FIND_DATA_LOSS, &t);
 	}
 	if (run->lost_threads) {
 		t = (struct text){ 0 };
 		text_add(&t,
-			 "%llu thread%s could not be tracked (the kernel's thread table was full): "
-			 "their time is missing from every figure here.",
-			 (unsigned long long)run->lost_threads, plural(run->lost_threads));
+			 ngettext("%llu thread could not be tracked (the kernel's thread table was "
+				  "full): its time is missing from every figure here.",
+				  "%llu threads could not be tracked (the kernel's thread table "
+				  "was full): their time is missing from every figure here.",
+				  run->lost_threads),
+			 (unsigned long long)run->lost_threads);
 		emit(e, CP_FIND_DATA_LOSS, &t);
 	}
 }
 
+/* The lecture's definitions, with this run's figures. */
 static void explain_meaning(struct explainer *e)
 {
 	const struct cp_totals *tot = &e->a->totals;
-	const char *since = e->run->attached ? " since concprof attached" : "";
 	struct text t = { 0 };
 
 	text_add(&t,
-		 "user %s is time on a CPU running the program's own code (interpreter, your "
-		 "code, libraries); sys %s is time the kernel worked for it (everything that "
-		 "touches hardware: storage, network, screen); wall %s is the time that passed on "
-		 "the clock on the wall%s, also called real time.",
-		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s,
-		 cp_fmt_duration(e->run->wall_ns).s, since);
+		 e->run->attached
+			 ? _("user %s is time on a CPU in user mode, running the program's own "
+			     "code (interpreter, your code, libraries); sys %s is time in kernel "
+			     "mode, the kernel working for it (everything that touches hardware: "
+			     "storage, network, screen); wall %s is the time that passed on the "
+			     "clock on the wall since concprof attached, also called real time.")
+			 : _("user %s is time on a CPU in user mode, running the program's own "
+			     "code (interpreter, your code, libraries); sys %s is time in kernel "
+			     "mode, the kernel working for it (everything that touches hardware: "
+			     "storage, network, screen); wall %s is the time that passed on the "
+			     "clock on the wall, also called real time."),
+		 duration(tot->user_ns).s, duration(tot->sys_ns).s, duration(e->run->wall_ns).s);
 	emit(e, CP_FIND_MEANING, &t);
+}
+
+/* Mostly no thread on a CPU: waiting for I/O, for a CPU, or for something else. */
+static int explain_idle(const struct cp_analysis *a, const struct phrase *worked,
+			const struct phrase *share, struct text *t)
+{
+	uint64_t top_blocked_ns = a->dominant_reason >= 0 ? a->cause_blocked_ns[a->dominant_reason]
+							  : 0;
+
+	if (a->cause_runnable_ns > top_blocked_ns) {
+		/* Our threads were runnable but not running: someone else had the CPUs. */
+		text_add(t,
+			 /* TRANSLATORS: "CPU worked ... (6%)", "94% of the time". */
+			 _("%s: %s no thread was on a CPU, as they waited for CPUs that other "
+			   "programs were using."),
+			 worked->s, share->s);
+		return CP_FIND_MOSTLY_WAITING;
+	}
+	if (a->dominant_reason < 0) {
+		text_add(t, _("%s: %s no thread was on a CPU."), worked->s, share->s);
+		return CP_FIND_MOSTLY_WAITING;
+	}
+	if (is_io_reason(a->dominant_reason)) {
+		/* TRANSLATORS: "CPU worked ... (6%)", "94% of the time", "for the network". */
+		text_add(t, _("%s: %s no thread was on a CPU, as they waited %s — I/O bound."),
+			 worked->s, share->s, waited_for(a).s);
+		return CP_FIND_IO_BOUND;
+	}
+	text_add(t,
+		 _("%s: %s no thread was on a CPU, as they waited %s — neither computing nor "
+		   "doing I/O."),
+		 worked->s, share->s, waited_for(a).s);
+	return CP_FIND_MOSTLY_WAITING;
+}
+
+/* Threads on a CPU or waiting for one nearly all the time. */
+static void explain_cpu_bound(const struct cp_run *run, const struct cp_analysis *a, struct text *t)
+{
+	struct phrase kept;
+
+	if (a->nr_busy_threads)
+		kept = phrase(ngettext("%zu thread kept %s busy", "%zu threads kept %s busy",
+				       a->nr_busy_threads),
+			      a->nr_busy_threads, cores(a->cores_busy, run->cpus).s);
+	else
+		kept = phrase(_("Threads kept %s busy"), cores(a->cores_busy, run->cpus).s);
+
+	if (run->cpus > 1 && a->nr_busy_threads && a->nr_busy_threads < (size_t)run->cpus &&
+	    a->cores_busy < run->cpus - 0.5) {
+		size_t idle_cores = (size_t)run->cpus - a->nr_busy_threads;
+
+		text_add(t,
+			 /* TRANSLATORS: %s is "1 thread kept 1.00 of 2 cores busy". */
+			 ngettext("%s: CPU bound — a thread runs on one core at a time, so %zu "
+				  "core had nothing to do.",
+				  "%s: CPU bound — a thread runs on one core at a time, so %zu "
+				  "cores had nothing to do.",
+				  idle_cores),
+			 kept.s, idle_cores);
+	} else if (run->cpus > 1 && a->have_concurrency && a->max_parallelism <= 1) {
+		/* Short-lived threads or processes, one after another: a shell loop. */
+		text_add(t,
+			 ngettext("%s: CPU bound — they ran one at a time, so %d core had nothing "
+				  "to do.",
+				  "%s: CPU bound — they ran one at a time, so %d cores had nothing "
+				  "to do.",
+				  run->cpus - 1),
+			 kept.s, run->cpus - 1);
+	} else {
+		text_add(t, _("%s: CPU bound."), kept.s);
+	}
 }
 
 /* The headline: I/O bound, CPU bound, mostly waiting for something else, or a mix. */
@@ -207,9 +322,8 @@ static void explain_bound(struct explainer *e)
 	const struct cp_analysis *a = e->a;
 	uint64_t working_ns = a->cause_cpu_ns + a->cause_runnable_ns;
 	uint64_t waiting_ns = 0;
+	struct phrase worked, share;
 	double demand_frac;
-	uint64_t top_blocked_ns =
-		a->dominant_reason >= 0 ? a->cause_blocked_ns[a->dominant_reason] : 0;
 	struct text t = { 0 };
 
 	if (run->wall_ns == 0 || a->lifetime_ns == 0)
@@ -219,82 +333,48 @@ static void explain_bound(struct explainer *e)
 		if (r != CP_REASON_CHILD)
 			waiting_ns += a->cause_blocked_ns[r];
 	demand_frac = working_ns + waiting_ns ? (double)working_ns / (working_ns + waiting_ns) : 0;
+	worked = cpu_worked(run, a);
+	share = idle_share(a);
 
 	if (a->idle_frac >= CP_IO_BOUND_MIN_IDLE_FRAC) {
-		int kind = CP_FIND_MOSTLY_WAITING;
+		int kind = explain_idle(a, &worked, &share, &t);
 
-		add_cpu_worked(&t, run, a);
-		text_add(&t, ": ");
-		add_idle_share(&t, a);
-		if (a->cause_runnable_ns > top_blocked_ns) {
-			/* Our threads were runnable but not running: someone else had the CPUs. */
-			text_add(&t, ", waiting for a CPU that other programs were using.");
-		} else if (a->dominant_reason >= 0 && is_io_reason(a->dominant_reason)) {
-			text_add(&t, ", ");
-			add_waiting(&t, a);
-			text_add(&t, " — I/O bound.");
-			kind = CP_FIND_IO_BOUND;
-		} else if (a->dominant_reason >= 0) {
-			text_add(&t, ", ");
-			add_waiting(&t, a);
-			text_add(&t,
-				 ": the program mostly waited, neither computing nor doing I/O.");
-		} else {
-			text_add(&t, ".");
-		}
 		emit(e, kind, &t);
 		return;
 	}
-
 	if (a->idle_frac <= CP_CPU_BOUND_MAX_IDLE_FRAC &&
 	    demand_frac >= CP_CPU_BOUND_MIN_DEMAND_FRAC) {
-		if (a->nr_busy_threads)
-			text_add(&t, "%zu thread%s kept ", a->nr_busy_threads,
-				 plural(a->nr_busy_threads));
-		else
-			text_add(&t, "Threads kept ");
-		add_cores(&t, a->cores_busy, run->cpus);
-		text_add(&t, " busy: CPU bound");
-		if (run->cpus > 1 && a->nr_busy_threads && a->nr_busy_threads < (size_t)run->cpus &&
-		    a->cores_busy < run->cpus - 0.5) {
-			size_t idle_cores = (size_t)run->cpus - a->nr_busy_threads;
-
-			text_add(&t,
-				 " — a thread runs on one core at a time, so %zu core%s had "
-				 "nothing to do",
-				 idle_cores, plural(idle_cores));
-		} else if (run->cpus > 1 && a->have_concurrency && a->max_parallelism <= 1) {
-			/* Short-lived threads or processes, one after another: a shell loop. */
-			text_add(&t, " — they ran one at a time, so %d core%s had nothing to do",
-				 run->cpus - 1, plural(run->cpus - 1));
-		}
-		text_add(&t, ".");
+		explain_cpu_bound(run, a, &t);
 		emit(e, CP_FIND_CPU_BOUND, &t);
 		return;
 	}
 
-	add_cpu_worked(&t, run, a);
 	if (a->idle_frac <= CP_CPU_BOUND_MAX_IDLE_FRAC) {
 		/* Some thread always ran, but the working threads also waited a lot: overlap. */
-		text_add(&t, ": some thread was on a CPU %s of the time",
-			 cp_fmt_pct(100 * a->busy_frac).s);
-		if (a->dominant_reason >= 0) {
-			text_add(&t, " while others were ");
-			add_waiting(&t, a);
-		}
-		/* A lock in the lead: the overlap is turn-taking (a GIL), not parallel work. */
-		if (a->dominant_reason == CP_REASON_LOCK)
-			text_add(&t, " — they took turns.");
+		struct cp_fmt busy = pct(100 * a->busy_frac);
+
+		if (a->dominant_reason < 0)
+			text_add(&t, _("%s: some thread was on a CPU %s of the time."), worked.s,
+				 busy.s);
+		else if (a->dominant_reason == CP_REASON_LOCK)
+			/* A lock in the lead: turn-taking (a GIL), not parallel work. */
+			text_add(&t,
+				 _("%s: some thread was on a CPU %s of the time, while others "
+				   "waited %s — they took turns."),
+				 worked.s, busy.s, waited_for(a).s);
 		else
-			text_add(&t, " — waiting overlapped with work.");
+			text_add(&t,
+				 _("%s: some thread was on a CPU %s of the time, while others "
+				   "waited %s — the waits overlapped with work."),
+				 worked.s, busy.s, waited_for(a).s);
+	} else if (a->dominant_reason < 0) {
+		text_add(&t, _("%s: %s no thread was on a CPU — partly computing, partly waiting."),
+			 worked.s, share.s);
 	} else {
-		text_add(&t, ": ");
-		add_idle_share(&t, a);
-		if (a->dominant_reason >= 0) {
-			text_add(&t, ", ");
-			add_waiting(&t, a);
-		}
-		text_add(&t, " — partly computing, partly waiting.");
+		text_add(&t,
+			 _("%s: %s no thread was on a CPU, as they waited %s — partly computing, "
+			   "partly waiting."),
+			 worked.s, share.s, waited_for(a).s);
 	}
 	emit(e, CP_FIND_MIXED, &t);
 }
@@ -306,16 +386,20 @@ static void explain_parallel(struct explainer *e)
 
 	if (e->run->wall_ns == 0 || a->cores_busy < CP_PARALLEL_MIN_CORES)
 		return;
-	text_add(&t,
-		 "user + sys (%s) is more than wall (%s) because threads ran on several cores at "
-		 "once: ",
-		 cp_fmt_duration(a->cpu_ns).s, cp_fmt_duration(e->run->wall_ns).s);
-	add_cores(&t, a->cores_busy, e->run->cpus);
-	text_add(&t, " busy on average");
 	if (a->have_concurrency)
-		text_add(&t, ", and 2 or more threads were on a CPU %s of the time",
-			 cp_fmt_pct(100 * a->parallel_frac).s);
-	text_add(&t, ".");
+		text_add(&t,
+			 /* TRANSLATORS: CPU, wall, "3.57 of 8 cores"[, share of the wall]. */
+			 _("user + sys (%s) is more than wall (%s) because threads ran on several "
+			   "cores at once: %s busy on average, and 2 or more threads were on a "
+			   "CPU %s of the time."),
+			 duration(a->cpu_ns).s, duration(e->run->wall_ns).s,
+			 cores(a->cores_busy, e->run->cpus).s, pct(100 * a->parallel_frac).s);
+	else
+		text_add(&t,
+			 _("user + sys (%s) is more than wall (%s) because threads ran on several "
+			   "cores at once: %s busy on average."),
+			 duration(a->cpu_ns).s, duration(e->run->wall_ns).s,
+			 cores(a->cores_busy, e->run->cpus).s);
 	emit(e, CP_FIND_PARALLEL, &t);
 }
 
@@ -326,40 +410,65 @@ static void explain_cpu_wait(struct explainer *e)
 	double demand = a->cpu_demand;
 	/* "4 runnable threads", but "2.6 runnable threads" when the average is not whole. */
 	int decimals = fabs(demand - round(demand)) < 0.05 ? 0 : 1;
+	/* ngettext's n for "1 thread", "1.5 threads", "4 threads". */
+	unsigned long demand_n = decimals ? 2 : (unsigned long)round(demand);
 	/* More threads wanted a CPU than there are cores... */
 	bool oversubscribed = demand > run->cpus + 0.5;
 	/* ...or the cores they could have had were not theirs. */
 	bool others = a->cores_busy < fmin(demand, run->cpus) - 0.5;
+	struct cp_fmt waited = duration(a->runnable_ns), share = pct(100 * a->runnable_share);
+	struct cp_fmt wanting = cp_l10n_fixed(demand, decimals);
+	struct phrase machine_cores = phrase(ngettext("%d core", "%d cores", run->cpus), run->cpus);
 	struct text t = { 0 };
 
 	if (a->runnable_ns < CP_FINDING_MIN_NS || a->runnable_share < CP_CPU_WAIT_MIN_FRAC)
 		return;
-	text_add(&t, "Threads waited %s for a CPU (%s of their lives): ",
-		 cp_fmt_duration(a->runnable_ns).s, cp_fmt_pct(100 * a->runnable_share).s);
 	if (run->cpus <= 0) {
-		text_add(&t, "on average %.*f threads wanted a CPU.", decimals, demand);
+		text_add(&t,
+			 /* TRANSLATORS: time, share of lives, threads wanting a CPU ("2.6"). */
+			 ngettext("Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "thread wanted a CPU.",
+				  "Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "threads wanted a CPU.",
+				  demand_n),
+			 waited.s, share.s, wanting.s);
 	} else if (oversubscribed && others) {
 		/* Wanting more cores than there are, yet not using them all: someone else did. */
 		text_add(&t,
-			 "on average %.*f runnable threads shared %d core%s, and as they kept only "
-			 "%.2f busy, other programs were using the rest.",
-			 decimals, demand, run->cpus, plural(run->cpus), a->cores_busy);
+			 _("Threads waited %s for a CPU (%s of their lives): on average %s "
+			   "runnable threads shared %s, and as they kept only %s busy, other "
+			   "programs were using the rest."),
+			 waited.s, share.s, wanting.s, machine_cores.s,
+			 cp_l10n_fixed(a->cores_busy, 2).s);
 	} else if (oversubscribed) {
-		text_add(&t, "on average %.*f runnable threads shared %d core%s.", decimals, demand,
-			 run->cpus, plural(run->cpus));
+		text_add(&t,
+			 _("Threads waited %s for a CPU (%s of their lives): on average %s "
+			   "runnable threads shared %s — more threads than cores, so they took "
+			   "turns."),
+			 waited.s, share.s, wanting.s, machine_cores.s);
 	} else if (others) {
-		text_add(
-			&t,
-			"on average %.*f threads wanted a CPU, yet only %.2f of %d core%s ran them: "
-			"other programs were using the rest.",
-			decimals, demand, a->cores_busy, run->cpus, plural(run->cpus));
+		text_add(&t,
+			 ngettext("Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "thread wanted a CPU, yet only %s ran it: other programs were "
+				  "using the rest.",
+				  "Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "threads wanted a CPU, yet only %s ran them: other programs were "
+				  "using the rest.",
+				  demand_n),
+			 waited.s, share.s, wanting.s, cores(a->cores_busy, run->cpus).s);
 	} else {
 		/* Enough cores on average: the waits came from moments with more, or wakeups. */
 		text_add(&t,
-			 "on average %.*f threads wanted a CPU, fewer than the %d core%s, so they "
-			 "waited when more of them wanted one at the same moment, or for the "
-			 "scheduler after a wakeup.",
-			 decimals, demand, run->cpus, plural(run->cpus));
+			 ngettext("Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "thread wanted a CPU, fewer than the %s: the waits came from "
+				  "moments when more wanted one at once, or from the scheduler's "
+				  "delay after a wakeup.",
+				  "Threads waited %s for a CPU (%s of their lives): on average %s "
+				  "threads wanted a CPU, fewer than the %s: the waits came from "
+				  "moments when more wanted one at once, or from the scheduler's "
+				  "delay after a wakeup.",
+				  demand_n),
+			 waited.s, share.s, wanting.s, machine_cores.s);
 	}
 	emit(e, CP_FIND_CPU_WAIT, &t);
 }
@@ -369,29 +478,43 @@ static void explain_lock(struct explainer *e)
 	const struct cp_run *run = e->run;
 	const struct cp_analysis *a = e->a;
 	uint64_t lock_ns = a->cause_blocked_ns[CP_REASON_LOCK];
+	size_t n = a->nr_lock_threads;
 	struct text t = { 0 };
 
 	if (lock_ns < CP_FINDING_MIN_NS || a->lock_share < CP_LOCK_MIN_FRAC)
 		return;
-	text_add(&t,
-		 "%zu thread%s spent %s (%s of their lives) blocked on locks (futex: mutexes, "
-		 "condition variables, an interpreter lock like CPython's GIL)",
-		 a->nr_lock_threads, plural(a->nr_lock_threads), cp_fmt_duration(lock_ns).s,
-		 cp_fmt_pct(100 * a->lock_share).s);
-	if (run->cpus > 1 && a->cores_busy < 0.75 * run->cpus) {
-		text_add(&t, ": on average only ");
-		add_cores(&t, a->cores_busy, run->cpus);
-		text_add(&t, " were busy");
-	}
-	text_add(&t, ".");
+	if (run->cpus > 1 && a->cores_busy < 0.75 * run->cpus)
+		text_add(&t,
+			 /* TRANSLATORS: threads, time, share of lives[, "0.50 of 2 cores"]. */
+			 ngettext("%zu thread spent %s (%s of its life) blocked on locks (futex: "
+				  "mutexes, condition variables, CPython's GIL) — lock contention: "
+				  "a lock lets one thread in at a time, so on average only %s were "
+				  "busy.",
+				  "%zu threads spent %s (%s of their lives) blocked on locks "
+				  "(futex: mutexes, condition variables, CPython's GIL) — lock "
+				  "contention: a lock lets one thread in at a time, so on average "
+				  "only %s were busy.",
+				  n),
+			 n, duration(lock_ns).s, pct(100 * a->lock_share).s,
+			 cores(a->cores_busy, run->cpus).s);
+	else
+		text_add(&t,
+			 ngettext("%zu thread spent %s (%s of its life) blocked on locks (futex: "
+				  "mutexes, condition variables, CPython's GIL) — lock contention.",
+				  "%zu threads spent %s (%s of their lives) blocked on locks "
+				  "(futex: mutexes, condition variables, CPython's GIL) — lock "
+				  "contention.",
+				  n),
+			 n, duration(lock_ns).s, pct(100 * a->lock_share).s);
 	emit(e, CP_FIND_LOCK, &t);
 }
 
 /*
  * Bytes moved are worth a sentence when waiting for them shaped the wall time, or when there
- * were many: a Python program reading its own modules from the page cache is neither.
+ * were many: a Python program reading its own modules from the page cache is neither. sentence
+ * takes the bytes, the wall time and the rate.
  */
-static void throughput(struct explainer *e, uint64_t bytes, double per_s, const char *what,
+static void throughput(struct explainer *e, uint64_t bytes, double per_s, const char *sentence,
 		       uint64_t waited_ns)
 {
 	uint64_t wall = e->run->wall_ns;
@@ -400,8 +523,8 @@ static void throughput(struct explainer *e, uint64_t bytes, double per_s, const 
 	if (bytes < CP_THROUGHPUT_MIN_BYTES || wall == 0 ||
 	    (waited_ns < CP_THROUGHPUT_MIN_WAIT_FRAC * wall && bytes < CP_THROUGHPUT_MANY_BYTES))
 		return;
-	text_add(&t, "≈ %s %s in %s: ≈ %s/s.", cp_fmt_bytes_approx((double)bytes).s, what,
-		 cp_fmt_duration(e->run->wall_ns).s, cp_fmt_bytes_approx(per_s).s);
+	text_add(&t, sentence, bytes_approx((double)bytes).s, duration(wall).s,
+		 bytes_approx(per_s).s);
 	emit(e, CP_FIND_THROUGHPUT, &t);
 }
 
@@ -409,17 +532,19 @@ static void explain_throughput(struct explainer *e)
 {
 	const struct cp_totals *tot = &e->a->totals;
 	const struct cp_analysis *a = e->a;
-
 	const uint64_t *waited = tot->blocked_ns;
 
-	throughput(e, tot->net_rx_bytes, a->net_rx_per_s, "from the network",
+	throughput(e, tot->net_rx_bytes, a->net_rx_per_s,
+		   /* TRANSLATORS: bytes, wall, bytes per second: "≈ 20 MB ... ≈ 1.2 MB/s". */
+		   _("≈ %s from the network in %s: ≈ %s/s."), waited[CP_REASON_NET]);
+	throughput(e, tot->net_tx_bytes, a->net_tx_per_s, _("≈ %s to the network in %s: ≈ %s/s."),
 		   waited[CP_REASON_NET]);
-	throughput(e, tot->net_tx_bytes, a->net_tx_per_s, "to the network", waited[CP_REASON_NET]);
-	throughput(e, tot->disk_read_bytes, a->disk_read_per_s, "read from disk",
-		   waited[CP_REASON_DISK]);
-	throughput(e, tot->disk_write_bytes, a->disk_write_per_s, "written to disk",
-		   waited[CP_REASON_DISK]);
-	throughput(e, a->pipe_bytes, a->pipe_per_s, "through pipes", waited[CP_REASON_PIPE]);
+	throughput(e, tot->disk_read_bytes, a->disk_read_per_s,
+		   _("≈ %s read from disk in %s: ≈ %s/s."), waited[CP_REASON_DISK]);
+	throughput(e, tot->disk_write_bytes, a->disk_write_per_s,
+		   _("≈ %s written to disk in %s: ≈ %s/s."), waited[CP_REASON_DISK]);
+	throughput(e, a->pipe_bytes, a->pipe_per_s, _("≈ %s through pipes in %s: ≈ %s/s."),
+		   waited[CP_REASON_PIPE]);
 }
 
 static bool differs(uint64_t kernel_ns, uint64_t exact_ns)
@@ -429,37 +554,55 @@ static bool differs(uint64_t kernel_ns, uint64_t exact_ns)
 	return diff > CP_RUSAGE_TOLERANCE_NS && diff > CP_RUSAGE_TOLERANCE_FRAC * exact_ns;
 }
 
+/* Why `time` (the kernel's sampled user/sys) and concprof (exact) disagree. */
 static void explain_rusage(struct explainer *e)
 {
 	const struct cp_run *run = e->run;
 	const struct cp_totals *tot = &e->a->totals;
 	uint64_t kernel_cpu = run->rusage_user_ns + run->rusage_sys_ns;
+	struct phrase tick = { "" };
 	struct text t = { 0 };
-	char tick[48] = "";
 
-	if (run->kernel_hz > 0)
-		snprintf(tick, sizeof(tick), " (HZ=%d: every %s)", run->kernel_hz,
-			 cp_fmt_duration(1000000000ULL / run->kernel_hz).s);
 	if (!run->have_rusage || (!differs(run->rusage_user_ns, tot->user_ns) &&
 				  !differs(run->rusage_sys_ns, tot->sys_ns)))
 		return;
+	if (run->kernel_hz > 0)
+		/* TRANSLATORS: follows "at each timer tick": HZ, then the tick ("4.00 ms"). */
+		tick = phrase(_(" (HZ=%d: every %s)"), run->kernel_hz,
+			      duration(1000000000ULL / run->kernel_hz).s);
 	text_add(&t,
-		 "The kernel's own figures say user %s and sys %s (concprof: %s and %s) because "
-		 "the kernel only looks at who is running at each timer tick%s and scales, while "
-		 "concprof times each syscall exactly from the kernel's syscall-entry tracepoint to "
-		 "its exit tracepoint",
-		 cp_fmt_duration(run->rusage_user_ns).s, cp_fmt_duration(run->rusage_sys_ns).s,
-		 cp_fmt_duration(tot->user_ns).s, cp_fmt_duration(tot->sys_ns).s, tick);
-	if (run->rusage_sys_ns > tot->sys_ns && differs(run->rusage_sys_ns, tot->sys_ns))
-		text_add(&t,
-			 ", so the kernel's entry and exit path around each of the %s syscalls, "
-			 "page faults and interrupts are sys there but user here",
-			 cp_fmt_count(tot->syscalls).s);
+		 /* TRANSLATORS: the kernel's user and sys, concprof's, then " (HZ=250: ...)". */
+		 _("The kernel's own figures, the ones `time` shows, are user %s and sys %s "
+		   "(concprof: %s and %s): the kernel samples who is running at each timer tick%s "
+		   "and scales, while concprof times every switch and syscall exactly"),
+		 duration(run->rusage_user_ns).s, duration(run->rusage_sys_ns).s,
+		 duration(tot->user_ns).s, duration(tot->sys_ns).s, tick.s);
+	/* The kernel's syscall entry and exit code runs outside the tracepoints concprof times. */
+	if (run->rusage_sys_ns > tot->sys_ns && differs(run->rusage_sys_ns, tot->sys_ns)) {
+		if (tot->syscalls)
+			text_add(
+				&t,
+				ngettext(
+					"; page faults, interrupts and the kernel's entry and exit "
+					"code around the %s syscall count as sys for the kernel "
+					"but as user for concprof",
+					"; page faults, interrupts and the kernel's entry and exit "
+					"code around each of the %s syscalls count as sys for the "
+					"kernel but as user for concprof",
+					tot->syscalls),
+				cp_l10n_count(tot->syscalls).s);
+		else
+			text_add(&t, "%s",
+				 _("; page faults, interrupts and the kernel's entry and exit code "
+				   "around each syscall count as sys for the kernel but as user "
+				   "for concprof"));
+	}
 	if (run->nr_procs > 1 && kernel_cpu < e->a->cpu_ns && differs(kernel_cpu, e->a->cpu_ns))
-		text_add(&t, "; and the kernel adds a child's time only once the child has been "
-			     "waited for (reaped)");
+		text_add(&t, "%s",
+			 _("; and the kernel adds a child's time only once the child has been "
+			   "waited for (reaped)"));
 	if (run->lost_threads)
-		text_add(&t, "; and concprof misses the threads it could not track");
+		text_add(&t, "%s", _("; and concprof misses the threads it could not track"));
 	text_add(&t, ".");
 	emit(e, CP_FIND_RUSAGE, &t);
 }
@@ -471,7 +614,8 @@ static void explain_killed(struct explainer *e)
 
 	if (run->attached || run->term_signal <= 0)
 		return;
-	text_add(&t, "The program was ended by %s (exit status %d): the figures stop there.",
+	/* TRANSLATORS: a signal's name ("SIGINT"), then the exit status (130). */
+	text_add(&t, _("The program was ended by %s (exit status %d): the figures stop there."),
 		 cp_fmt_signal(run->term_signal).s, run->exit_code);
 	emit(e, CP_FIND_KILLED, &t);
 }
@@ -487,6 +631,8 @@ size_t cp_explain(const struct cp_run *run, const struct cp_analysis *a, struct 
 	explain_parallel(&e);
 	explain_cpu_wait(&e);
 	explain_lock(&e);
+	if (e.nr < e.max && cp_gil_finding(run, a, e.out[e.nr].text, sizeof(e.out[e.nr].text)))
+		e.out[e.nr++].kind = CP_FIND_GIL;
 	explain_throughput(&e);
 	explain_rusage(&e);
 	explain_killed(&e);

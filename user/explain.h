@@ -2,7 +2,8 @@
 /*
  * The words: a few findings about one run, each one plain sentence with its numbers, modelled on
  * the lecture's "Análise" slides ("Baixou ≈ 20 MB em 16.4 s: ≈ 1.2 MB/s ... I/O bound"). Only
- * findings that apply are made; the thresholds that decide are below.
+ * findings that apply are made; the thresholds that decide are below. The sentences are in the
+ * language cp_i18n_init() chose (i18n.h), English by default.
  */
 #ifndef CONCPROF_EXPLAIN_H
 #define CONCPROF_EXPLAIN_H
@@ -39,14 +40,10 @@
  */
 #define CP_RUSAGE_TOLERANCE_NS	 10000000ULL
 #define CP_RUSAGE_TOLERANCE_FRAC 0.1
-/*
- * The tick rate behind the kernel's sampled user/sys (CONFIG_HZ of the kernel this was built for,
- * Debian's 250). Only used to say how coarse the sampling is.
- */
-
 /* Enough for every finding that can apply at once. */
 #define CP_MAX_FINDINGS 16
-#define CP_FINDING_LEN	512
+/* Room for the longest finding in any language (Portuguese runs a fifth longer). */
+#define CP_FINDING_LEN	1024
 
 enum cp_finding_kind {
 	CP_FIND_DATA_LOSS,	/* events or threads lost, and what is still exact */
@@ -58,6 +55,7 @@ enum cp_finding_kind {
 	CP_FIND_PARALLEL,	/* user + sys above wall: several cores at once */
 	CP_FIND_CPU_WAIT,	/* threads waited for a CPU */
 	CP_FIND_LOCK,		/* threads blocked on locks */
+	CP_FIND_GIL,		/* ... taking turns on a GIL: CPython's, or a program's *_gil */
 	CP_FIND_THROUGHPUT,	/* bytes moved per second (one finding per kind of I/O) */
 	CP_FIND_RUSAGE,		/* why the kernel's user/sys differ from concprof's */
 	CP_FIND_KILLED,		/* the program died of a signal */
@@ -65,7 +63,8 @@ enum cp_finding_kind {
 };
 
 struct cp_finding {
-	char text[CP_FINDING_LEN]; /* one sentence, ending with a full stop */
+	/* one sentence, ending with a full stop, in the language cp_i18n_init() chose */
+	char text[CP_FINDING_LEN];
 	int kind;		   /* enum cp_finding_kind */
 };
 

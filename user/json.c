@@ -365,6 +365,52 @@ static void write_thread(struct cp_json *w, const struct cp_thread *t)
 	cp_json_end_object(w);
 }
 
+static const char *const lock_kinds[] = {
+	[CP_LOCK_UNKNOWN] = "unknown", [CP_LOCK_EXE] = "program", [CP_LOCK_FILE] = "library",
+	[CP_LOCK_HEAP] = "heap",       [CP_LOCK_ANON] = "anonymous", [CP_LOCK_STACK] = "stack",
+};
+
+static void write_ids(struct cp_json *w, const char *key, const int32_t *ids, size_t n)
+{
+	cp_json_key(w, key);
+	cp_json_begin_array_inline(w);
+	for (size_t i = 0; i < n && i < CP_LOCK_MAX_IDS; i++)
+		cp_json_i64(w, ids[i]);
+	cp_json_end_array(w);
+}
+
+static void write_lock(struct cp_json *w, const struct cp_lock *l)
+{
+	char name[256];
+
+	cp_json_begin_object(w);
+	cp_json_kv_i64(w, "pid", l->pid);
+	cp_json_kv_u64(w, "address", l->addr);
+	cp_json_kv_string(w, "name", cp_lock_name(l, name, sizeof(name)));
+	cp_json_kv_string(w, "where", l->kind < sizeof(lock_kinds) / sizeof(*lock_kinds)
+					      ? lock_kinds[l->kind] : "unknown");
+	cp_json_key(w, "file");
+	if (l->path)
+		cp_json_string(w, l->path);
+	else
+		cp_json_null(w);
+	cp_json_key(w, "symbol");
+	if (l->symbol)
+		cp_json_string(w, l->symbol);
+	else
+		cp_json_null(w);
+	cp_json_kv_u64(w, "symbol_offset", l->symbol_offset);
+	cp_json_kv_bool(w, "gil", l->gil);
+	cp_json_kv_u64(w, "wait_ns", l->wait_ns);
+	cp_json_kv_u64(w, "max_wait_ns", l->max_wait_ns);
+	cp_json_kv_u64(w, "waits", l->waits);
+	write_ids(w, "waiters", l->waiters, l->nr_waiters);
+	cp_json_kv_bool(w, "more_waiters", l->more_waiters);
+	write_ids(w, "wakers", l->wakers, l->nr_wakers);
+	cp_json_kv_bool(w, "more_wakers", l->more_wakers);
+	cp_json_end_object(w);
+}
+
 int cp_json_write(FILE *out, const struct cp_run *run)
 {
 	const struct cp_concurrency *c = &run->concurrency;
@@ -385,6 +431,7 @@ int cp_json_write(FILE *out, const struct cp_run *run)
 	cp_json_kv_u64(&w, "wall_ns", run->wall_ns);
 	cp_json_kv_i64(&w, "cpus", run->cpus);
 	cp_json_kv_u64(&w, "lost_events", run->lost_events);
+	cp_json_kv_u64(&w, "stream_records", run->stream_records);
 	cp_json_kv_u64(&w, "lost_threads", run->lost_threads);
 	cp_json_kv_u64(&w, "repaired_switches", run->repaired_switches);
 	cp_json_kv_u64(&w, "repaired_wakeups", run->repaired_wakeups);
@@ -421,6 +468,13 @@ int cp_json_write(FILE *out, const struct cp_run *run)
 	cp_json_begin_array(&w);
 	for (size_t i = 0; run->threads && i < run->nr_threads; i++)
 		write_thread(&w, &run->threads[i]);
+	cp_json_end_array(&w);
+
+	cp_json_kv_u64(&w, "lost_locks", run->lost_locks);
+	cp_json_key(&w, "locks");
+	cp_json_begin_array(&w);
+	for (size_t i = 0; run->locks && i < run->nr_locks; i++)
+		write_lock(&w, &run->locks[i]);
 	cp_json_end_array(&w);
 
 	cp_json_end_object(&w);

@@ -15,6 +15,7 @@
  *   "wall_ns": 0,
  *   "cpus": 2,                        online CPUs
  *   "lost_events": 0,                 stream records dropped: "concurrency" is then a lower bound
+ *   "stream_records": 0,              stream records kept (24 bytes each)
  *   "lost_threads": 0,                threads never tracked: missing from every figure
  *   "rusage": {"user_ns": 0, "sys_ns": 0},   the kernel's tick-sampled figures; null if attached
  *   "totals": {                       sums over all threads

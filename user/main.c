@@ -21,10 +21,12 @@
 
 #include "analyze.h"
 #include "collect.h"
+#include "i18n.h"
 #include "json.h"
 #include "launch.h"
 #include "model.h"
 #include "render.h"
+#include "timeline.h"
 
 #define EXIT_USAGE 2
 #define EXIT_TOOL 1 /* concprof itself failed; the workload's code otherwise */
@@ -34,6 +36,12 @@ enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 struct options {
 	const char *json_path;
 	const char *report_path;
+	const char *perfetto_path;
+	const char *html_path;
+	const char *spans_path;
+	const char *lang;
+	bool timeline;
+	bool want_timeline; /* any of the timeline views */
 	enum color_mode color;
 	bool quiet;
 	bool verbose;
@@ -61,8 +69,16 @@ static const char usage_text[] =
 	"  -d, --duration SECONDS with -p: stop after this long\n"
 	"      --json FILE        write the measurements as JSON (format concprof/1)\n"
 	"  -o, --output FILE      write the text report to FILE instead of stderr\n"
+	"  -t, --timeline         after the report, draw each thread's states over time\n"
+	"      --perfetto FILE    write a trace for https://ui.perfetto.dev (systrace text):\n"
+	"                         per-thread state tracks, CPU tracks, wakeups\n"
+	"      --html FILE        write a self-contained HTML report with an interactive\n"
+	"                         timeline (zoom, pan, hover a span for its details)\n"
+	"      --spans FILE       write every span of the timeline as a line of TSV\n"
 	"      --color WHEN       colour the report: auto (default), always, never; NO_COLOR\n"
 	"                         in the environment means never\n"
+	"      --lang LANG        the report's language: pt_BR (Brazilian Portuguese) or en;\n"
+	"                         default: the environment's (LANGUAGE, LC_ALL, LANG)\n"
 	"  -q, --quiet            no text report (use with --json)\n"
 	"      --max-threads N    threads and processes tracked at once (default 32768)\n"
 	"      --no-stream        keep only the kernel's totals: no concurrency profile\n"
@@ -74,6 +90,8 @@ static const char usage_text[] =
 	"  sudo concprof ./workloads/primes --mode threads     report on stderr\n"
 	"  sudo concprof --json run.json -- make -j2           also save the figures\n"
 	"  sudo concprof -o report.txt -- python3 script.py    report into a file\n"
+	"  sudo concprof -t ./workloads/primes --mode gil      see the threads take turns\n"
+	"  sudo concprof --html run.html ./workloads/download  open run.html in a browser\n"
 	"  sudo concprof -p 1234 -d 10                         watch a running process for 10 s\n"
 	"  sudo concprof -q --json out.json -- curl -s URL | wc -c\n";
 
@@ -99,12 +117,27 @@ static long parse_long(const char *s, const char *what, long min, long max)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_COLOR, OPT_MAX_THREADS, OPT_NO_STREAM, OPT_FLOOR };
+	enum {
+		OPT_JSON = 256,
+		OPT_COLOR,
+		OPT_MAX_THREADS,
+		OPT_NO_STREAM,
+		OPT_FLOOR,
+		OPT_PERFETTO,
+		OPT_HTML,
+		OPT_SPANS,
+		OPT_LANG,
+	};
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
+		{ "timeline", no_argument, NULL, 't' },
+		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+		{ "html", required_argument, NULL, OPT_HTML },
+		{ "spans", required_argument, NULL, OPT_SPANS },
+		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "colour", required_argument, NULL, OPT_COLOR },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -125,7 +158,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		.collect = { .max_threads = 32768, .ringbuf_bytes = 16 << 20 },
 	};
 	/* '+': options end at COMMAND, so `concprof ls -l` passes -l to ls. */
-	while ((opt = getopt_long(argc, argv, "+p:d:o:qvVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+p:d:o:tqvVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			o->attach_pid = parse_long(optarg, "invalid PID '%s'", 1, INT_MAX);
@@ -145,6 +178,21 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->report_path = optarg;
+			break;
+		case 't':
+			o->timeline = true;
+			break;
+		case OPT_PERFETTO:
+			o->perfetto_path = optarg;
+			break;
+		case OPT_HTML:
+			o->html_path = optarg;
+			break;
+		case OPT_SPANS:
+			o->spans_path = optarg;
+			break;
+		case OPT_LANG:
+			o->lang = optarg;
 			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto"))
@@ -191,6 +239,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("no COMMAND to run%s", "");
 	if (have_duration && !o->attach_pid)
 		usage_error("-d works with -p only; a COMMAND runs until it ends%s", "");
+	o->want_timeline = o->timeline || o->perfetto_path || o->html_path || o->spans_path;
+	if (o->collect.no_stream && o->want_timeline)
+		usage_error("%s needs the event stream: drop --no-stream",
+			    o->timeline ? "--timeline" : o->html_path ? "--html" :
+			    o->perfetto_path ? "--perfetto" : "--spans");
 }
 
 static bool has_capability(int cap)
@@ -412,10 +465,63 @@ static bool want_color(enum color_mode mode, int fd)
 	return isatty(fd) && term && strcmp(term, "dumb") != 0;
 }
 
-static int write_outputs(const struct options *o, const struct cp_run *run, int json_fd,
-			 int report_fd)
+struct outputs {
+	int json_fd, report_fd, perfetto_fd, html_fd, spans_fd;
+	const struct cp_timeline *tl; /* NULL unless a timeline view was asked for */
+};
+
+/* Write to fd through a FILE; closes fd. Returns 0 or -errno, having said what failed. */
+static int write_file(int fd, const char *path, int (*fn)(FILE *, const void *), const void *ctx)
 {
+	FILE *f = fdopen(fd, "w");
+	int err = 0;
+
+	if (!f) {
+		err = -errno;
+		close(fd);
+	} else {
+		err = fn(f, ctx);
+		if (fclose(f) && !err)
+			err = -errno;
+	}
+	if (err)
+		fprintf(stderr, "concprof: cannot write %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+struct view_ctx {
+	const struct cp_run *run;
+	const struct cp_analysis *analysis;
+	const struct cp_timeline *tl;
+};
+
+static int perfetto_fn(FILE *f, const void *p)
+{
+	const struct view_ctx *v = p;
+
+	return cp_tl_write_perfetto(f, v->run, v->tl);
+}
+
+static int spans_fn(FILE *f, const void *p)
+{
+	const struct view_ctx *v = p;
+
+	return cp_tl_write_tsv(f, v->run, v->tl);
+}
+
+static int html_fn(FILE *f, const void *p)
+{
+	const struct view_ctx *v = p;
+
+	return cp_tl_write_html(f, v->run, v->analysis, v->tl);
+}
+
+static int write_outputs(const struct options *o, const struct cp_run *run,
+			 const struct outputs *out)
+{
+	int json_fd = out->json_fd, report_fd = out->report_fd;
 	struct cp_analysis analysis;
+	struct view_ctx view = { .run = run, .analysis = &analysis, .tl = out->tl };
 	int err = 0;
 
 	if (json_fd >= 0) {
@@ -427,13 +533,24 @@ static int write_outputs(const struct options *o, const struct cp_run *run, int 
 			err = -EIO;
 		}
 	}
-	if (o->quiet && report_fd < 0)
+	if (o->want_timeline && !out->tl)
+		err = -EIO; /* said why already */
+	if (o->quiet && report_fd < 0 && !o->timeline && out->html_fd < 0 &&
+	    out->perfetto_fd < 0 && out->spans_fd < 0)
 		return err;
 	if (cp_analyze(run, &analysis)) {
 		fprintf(stderr, "concprof: out of memory analysing the run\n");
 		return -ENOMEM;
 	}
-	{
+	if (out->tl && out->perfetto_fd >= 0 &&
+	    write_file(out->perfetto_fd, o->perfetto_path, perfetto_fn, &view))
+		err = -EIO;
+	if (out->tl && out->html_fd >= 0 && write_file(out->html_fd, o->html_path, html_fn, &view))
+		err = -EIO;
+	if (out->tl && out->spans_fd >= 0 &&
+	    write_file(out->spans_fd, o->spans_path, spans_fn, &view))
+		err = -EIO;
+	if (!o->quiet || report_fd >= 0 || o->timeline) {
 		int fd = report_fd >= 0 ? report_fd : STDERR_FILENO;
 		FILE *f = report_fd >= 0 ? fdopen(report_fd, "w") : stderr;
 		struct cp_render_opts ropts = {
@@ -444,7 +561,14 @@ static int write_outputs(const struct options *o, const struct cp_run *run, int 
 			.max_threads = 20,
 		};
 
-		if (!f || cp_render_report(f, run, &analysis, &ropts) ||
+		struct cp_tl_term_opts topts = {
+			.color = ropts.color,
+			.width = ropts.width < 60 ? 60 : ropts.width,
+			.max_threads = 24,
+		};
+
+		if (!f || (!o->quiet && cp_render_report(f, run, &analysis, &ropts)) ||
+		    (o->timeline && out->tl && cp_tl_render_term(f, run, out->tl, &topts)) ||
 		    (report_fd >= 0 ? fclose(f) : fflush(f))) {
 			fprintf(stderr, "concprof: cannot write the report%s%s: %s\n",
 				report_fd >= 0 ? " to " : "", report_fd >= 0 ? o->report_path : "",
@@ -479,10 +603,14 @@ int main(int argc, char **argv)
 	struct options o;
 	struct cp_user user;
 	struct cp_launch launch = { 0 };
-	int json_fd, report_fd, code;
+	struct outputs out;
+	struct cp_timeline tl;
+	int code;
 	char err_msg[256];
 
 	parse_options(argc, argv, &o);
+	/* Before anything prints, and before the workload is forked (see cp_i18n_init). */
+	cp_i18n_init(o.lang);
 	if (check_environment())
 		return EXIT_TOOL;
 	if (cp_user_from_env(&user, err_msg, sizeof(err_msg))) {
@@ -490,8 +618,12 @@ int main(int argc, char **argv)
 		return EXIT_TOOL;
 	}
 	/* Open the outputs first: a bad path should fail before the workload runs. */
-	json_fd = open_output_or_complain(o.json_path, &user);
-	report_fd = open_output_or_complain(o.report_path, &user);
+	out.json_fd = open_output_or_complain(o.json_path, &user);
+	out.report_fd = open_output_or_complain(o.report_path, &user);
+	out.perfetto_fd = open_output_or_complain(o.perfetto_path, &user);
+	out.html_fd = open_output_or_complain(o.html_path, &user);
+	out.spans_fd = open_output_or_complain(o.spans_path, &user);
+	out.tl = NULL;
 
 	if (!o.attach_pid) {
 		/* Orphaned grandchildren come to us: their rusage counts, none is left a zombie. */
@@ -518,13 +650,24 @@ int main(int argc, char **argv)
 		code = copy_argv(&run, o.argv, o.argc) ? EXIT_TOOL
 						       : run_command(&o, launch, collector, &run);
 	}
+	if (code == 0 && o.want_timeline) {
+		int err = cp_timeline_build(&tl, &run, cp_collect_stream(collector),
+					    cp_collect_origin(collector));
+
+		if (err)
+			fprintf(stderr, "concprof: cannot build the timeline: %s\n", strerror(-err));
+		else
+			out.tl = &tl;
+	}
 	cp_collect_close(collector);
 	if (code == 0) {
-		if (write_outputs(&o, &run, json_fd, report_fd) && run.exit_code == 0)
+		if (write_outputs(&o, &run, &out) && run.exit_code == 0)
 			code = EXIT_TOOL;
 		else
 			code = run.exit_code >= 0 ? run.exit_code : 0;
 	}
+	if (out.tl)
+		cp_timeline_free(&tl);
 	cp_run_free(&run);
 	return code;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "model.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const reason_names[CP_NR_REASONS] = {
 	[CP_REASON_LOCK] = "lock", [CP_REASON_SLEEP] = "sleep",	  [CP_REASON_CHILD] = "child",
@@ -68,6 +71,32 @@ void cp_run_free(struct cp_run *run)
 	}
 	free(run->procs);
 	free(run->threads);
+	for (size_t i = 0; i < run->nr_locks; i++) {
+		free(run->locks[i].path);
+		free(run->locks[i].symbol);
+	}
+	free(run->locks);
 	free(run->concurrency.ns_at);
 	*run = (struct cp_run){ 0 };
+}
+
+const char *cp_lock_name(const struct cp_lock *l, char *buf, size_t len)
+{
+	const char *base = l->path ? strrchr(l->path, '/') : NULL;
+
+	base = base ? base + 1 : l->path;
+	if (l->symbol && l->symbol_offset)
+		snprintf(buf, len, "%s+%" PRIu64 " (%s)", l->symbol, l->symbol_offset, base);
+	else if (l->symbol)
+		snprintf(buf, len, "%s (%s)", l->symbol, base);
+	else if (l->path)
+		snprintf(buf, len, "%s+%#" PRIx64, base, l->addr);
+	else
+		snprintf(buf, len, "%s %#" PRIx64,
+			 l->kind == CP_LOCK_HEAP    ? "heap"
+			 : l->kind == CP_LOCK_ANON  ? "heap (mmap)"
+			 : l->kind == CP_LOCK_STACK ? "stack"
+						    : "lock",
+			 l->addr);
+	return buf;
 }

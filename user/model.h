@@ -65,6 +65,39 @@ struct cp_process {
 	int32_t term_signal; /* N if killed by signal N, else 0 */
 };
 
+/* Where a lock lies in its process's memory (enum cp_lock_where on the BPF side). */
+enum cp_lock_kind {
+	CP_LOCK_UNKNOWN = 0,
+	CP_LOCK_EXE,   /* the program's data/bss: `path` and `symbol` tell which */
+	CP_LOCK_FILE,  /* a library's data */
+	CP_LOCK_HEAP,  /* the brk heap */
+	CP_LOCK_ANON,  /* anonymous memory: malloc's mmap'd arenas, thread stacks */
+	CP_LOCK_STACK, /* the main thread's stack */
+};
+
+#define CP_LOCK_MAX_IDS 8
+
+/* One futex word of one process that threads were blocked on. */
+struct cp_lock {
+	int32_t pid;
+	uint64_t addr;
+	uint64_t wait_ns;     /* blocked on it, all waits added */
+	uint64_t max_wait_ns; /* the longest single wait */
+	uint64_t waits;
+	int32_t waiters[CP_LOCK_MAX_IDS]; /* the first distinct threads that waited */
+	int32_t wakers[CP_LOCK_MAX_IDS];  /* the first distinct threads that woke a waiter */
+	uint8_t nr_waiters, nr_wakers;
+	bool more_waiters, more_wakers; /* there were more than CP_LOCK_MAX_IDS */
+	uint8_t kind;			/* enum cp_lock_kind */
+	char *path;			/* the file it lies in (EXE, FILE); NULL if none */
+	char *symbol;			/* the data symbol that contains it; NULL if none */
+	uint64_t symbol_offset;		/* its offset inside that symbol */
+	bool gil;			/* CPython's GIL (inside _PyRuntime) */
+};
+
+/* "primes_gil+8 in /usr/bin/foo", "heap", ...: the best name of a lock, into buf. */
+const char *cp_lock_name(const struct cp_lock *l, char *buf, size_t len);
+
 /* How many of the run's threads were on a CPU at once, over the wall time. */
 struct cp_concurrency {
 	uint64_t *ns_at;  /* ns_at[k]: wall time with exactly k traced threads on a CPU */
@@ -83,6 +116,7 @@ struct cp_run {
 	int cpus;	  /* online CPUs */
 	int kernel_hz;	  /* the kernel's timer tick (CONFIG_HZ); 0 if unknown */
 	uint64_t lost_events;  /* stream records the ring buffer could not take */
+	uint64_t stream_records; /* stream records kept (24 bytes each); 0 with --no-stream */
 	uint64_t lost_threads; /* threads the kernel could not track (map full): not in totals */
 	/* Switch-ins the kernel's tracepoint did not report, rebuilt from its own accounting. */
 	uint64_t repaired_switches;
@@ -96,6 +130,9 @@ struct cp_run {
 	size_t nr_procs;
 	struct cp_thread *threads;
 	size_t nr_threads;
+	struct cp_lock *locks; /* sorted by wait_ns, most first */
+	size_t nr_locks;
+	uint64_t lost_locks; /* lock waits the kernel could not attribute (map full) */
 
 	struct cp_concurrency concurrency;
 };

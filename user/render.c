@@ -3,6 +3,8 @@
 
 #include "explain.h"
 #include "fmt.h"
+#include "i18n.h"
+#include "locks.h"
 #include "syscalls.h"
 
 #include <ctype.h>
@@ -76,9 +78,41 @@ static void __attribute__((format(printf, 2, 3))) say(const struct report *r, co
 	va_end(ap);
 }
 
-static const char *plural(uint64_t n)
+/* Numbers as the report's language writes them ("16.4 s", "16,4 s"). */
+static struct cp_fmt duration(uint64_t ns)
 {
-	return n == 1 ? "" : "s";
+	return cp_l10n(cp_fmt_duration(ns));
+}
+
+static struct cp_fmt duration_short(uint64_t ns)
+{
+	return cp_l10n(cp_fmt_duration_short(ns));
+}
+
+static struct cp_fmt share(uint64_t part, uint64_t whole)
+{
+	return cp_l10n(cp_fmt_share(part, whole));
+}
+
+/* "0.06 of 2 cores", or "0.06 cores" when the CPU count is unknown (as explain.c says it). */
+static void cores(char *buf, size_t len, double busy, int cpus)
+{
+	if (cpus > 0)
+		snprintf(buf, len, ngettext("%s of %d core", "%s of %d cores", cpus),
+			 cp_l10n_fixed(busy, 2).s, cpus);
+	else
+		snprintf(buf, len, _("%s cores"), cp_l10n_fixed(busy, 2).s);
+}
+
+/* Spaces as wide as prefix: the continuation of a line that began with it. */
+static void indent_like(char *buf, size_t len, const char *prefix)
+{
+	size_t width = cp_utf8_width(prefix);
+
+	if (width >= len)
+		width = len - 1;
+	memset(buf, ' ', width);
+	buf[width] = '\0';
 }
 
 /* Columns of the first n bytes of s. */
@@ -231,47 +265,65 @@ static void render_header(const struct report *r, const struct cp_finding *findi
 	char title[COMMAND_LEN + 64];
 
 	command_line(run, command, sizeof(command));
-	if (run->attached)
-		snprintf(title, sizeof(title), "concprof: attached to PID %d%s%s", run->root_pid,
-			 command[0] ? ": " : "", command);
+	if (run->attached && command[0])
+		snprintf(title, sizeof(title), _("concprof: attached to PID %d: %s"), run->root_pid,
+			 command);
+	else if (run->attached)
+		snprintf(title, sizeof(title), _("concprof: attached to PID %d"), run->root_pid);
 	else
 		snprintf(title, sizeof(title), "concprof: %s",
-			 command[0] ? command : "(no command)");
+			 command[0] ? command : _("(no command)"));
 	wrap(r, "", "    ", title, PAINT_BOLD);
 
 	say(r, "  ");
-	if (run->attached && run->exit_code < 0)
-		say(r, "still running when tracing stopped");
-	else if (run->term_signal > 0)
-		say(r, "%skilled by %s%s (exit status %d)", on(r, PAINT_WARN),
-		    cp_fmt_signal(run->term_signal).s, off(r, PAINT_WARN), run->exit_code);
-	else if (run->exit_code < 0)
-		say(r, "exit status unknown");
-	else
-		say(r, "exit status %d", run->exit_code);
-	say(r, " · %zu process%s, %zu thread%s", run->nr_procs, run->nr_procs == 1 ? "" : "es",
-	    run->nr_threads, plural(run->nr_threads));
-	if (run->cpus > 0)
-		say(r, " · %d CPU%s", run->cpus, plural(run->cpus));
+	if (run->attached && run->exit_code < 0) {
+		say(r, "%s", _("still running when tracing stopped"));
+	} else if (run->term_signal > 0) {
+		char killed[128];
+
+		/* TRANSLATORS: a signal's name ("SIGKILL"), then the exit status (137). */
+		snprintf(killed, sizeof(killed), _("killed by %s (exit status %d)"),
+			 cp_fmt_signal(run->term_signal).s, run->exit_code);
+		say(r, "%s%s%s", on(r, PAINT_WARN), killed, off(r, PAINT_WARN));
+	} else if (run->exit_code < 0) {
+		say(r, "%s", _("exit status unknown"));
+	} else {
+		say(r, _("exit status %d"), run->exit_code);
+	}
+	say(r, " · ");
+	say(r, ngettext("%zu process", "%zu processes", run->nr_procs), run->nr_procs);
+	say(r, ", ");
+	say(r, ngettext("%zu thread", "%zu threads", run->nr_threads), run->nr_threads);
+	if (run->cpus > 0) {
+		say(r, " · ");
+		say(r, ngettext("%d CPU", "%d CPUs", run->cpus), run->cpus);
+	}
 	say(r, "\n");
 
 	/* Lost data is never silent: first thing under the title, in red when colours are on. */
 	for (size_t i = 0; i < nr_findings; i++)
 		if (findings[i].kind == CP_FIND_DATA_LOSS) {
 			say(r, "\n");
-			wrap(r, "!! WARNING: ", "   ", findings[i].text, PAINT_WARN);
+			wrap(r, _("!! WARNING: "), "   ", findings[i].text, PAINT_WARN);
 		}
 	/* Not lost, but not seen directly either: say so. */
 	if (run->repaired_switches || run->repaired_wakeups) {
-		char text[320];
+		const char *prefix = _("  note: ");
+		char switches[64], wakeups[64], text[512], rest[32];
 
+		snprintf(switches, sizeof(switches),
+			 ngettext("%llu switch-in", "%llu switch-ins", run->repaired_switches),
+			 (unsigned long long)run->repaired_switches);
+		snprintf(wakeups, sizeof(wakeups),
+			 ngettext("%llu wakeup", "%llu wakeups", run->repaired_wakeups),
+			 (unsigned long long)run->repaired_wakeups);
 		snprintf(text, sizeof(text),
-			 "The kernel's tracepoints did not report %llu switch-in%s and %llu wakeup%s "
-			 "of these threads; concprof rebuilt them from the kernel's own per-thread "
-			 "accounting.",
-			 (unsigned long long)run->repaired_switches, plural(run->repaired_switches),
-			 (unsigned long long)run->repaired_wakeups, plural(run->repaired_wakeups));
-		wrap(r, "  note: ", "        ", text, PAINT_DIM);
+			 /* TRANSLATORS: "3 switch-ins", "1 wakeup". */
+			 _("The kernel's tracepoints did not report %s and %s of these threads; "
+			   "concprof rebuilt them from the kernel's own per-thread accounting."),
+			 switches, wakeups);
+		indent_like(rest, sizeof(rest), prefix);
+		wrap(r, prefix, rest, text, PAINT_DIM);
 	}
 }
 
@@ -293,9 +345,9 @@ static void time_row(const struct report *r, const char *label, uint64_t user_ns
 {
 	say(r, "  ");
 	cell(r, label, TIME_LABEL, false, PAINT_NONE);
-	cell(r, cp_fmt_duration(user_ns).s, TIME_COL, true, PAINT_NONE);
-	cell(r, cp_fmt_duration(sys_ns).s, TIME_COL, true, PAINT_NONE);
-	cell(r, cp_fmt_duration(user_ns + sys_ns).s, TIME_COL, true, PAINT_NONE);
+	cell(r, duration(user_ns).s, TIME_COL, true, PAINT_NONE);
+	cell(r, duration(sys_ns).s, TIME_COL, true, PAINT_NONE);
+	cell(r, duration(user_ns + sys_ns).s, TIME_COL, true, PAINT_NONE);
 	note(r, 2 + TIME_LABEL + 3 * TIME_COL, remark);
 }
 
@@ -303,44 +355,46 @@ static void render_time(const struct report *r)
 {
 	const struct cp_run *run = r->run;
 	const struct cp_analysis *a = r->a;
-	char line[256];
+	char busy[128], line[256], label[64], rest[64];
+	size_t label_width;
 
-	heading(r, "Time");
+	heading(r, _("Time"));
 	say(r, "  ");
-	cell(r, "wall", TIME_LABEL, false, PAINT_BOLD);
-	cell(r, cp_fmt_duration(run->wall_ns).s, TIME_COL, true, PAINT_BOLD);
+	/* TRANSLATORS: the time columns keep the names `time` prints: wall, user, sys. */
+	cell(r, C_("time column", "wall"), TIME_LABEL, false, PAINT_BOLD);
+	cell(r, duration(run->wall_ns).s, TIME_COL, true, PAINT_BOLD);
 	note(r, 2 + TIME_LABEL + TIME_COL,
-	     run->attached ? "from the attach to the end of tracing"
-			   : "from exec to the end of the last thread");
+	     run->attached ? _("from the attach to the end of tracing")
+			   : _("from exec to the end of the last thread"));
 
 	say(r, "  ");
 	spaces(r, TIME_LABEL);
-	cell(r, "user", TIME_COL, true, PAINT_USER);
-	cell(r, "sys", TIME_COL, true, PAINT_SYS);
-	cell(r, "user+sys", TIME_COL, true, PAINT_NONE);
+	cell(r, C_("time column", "user"), TIME_COL, true, PAINT_USER);
+	cell(r, C_("time column", "sys"), TIME_COL, true, PAINT_SYS);
+	cell(r, C_("time column", "user+sys"), TIME_COL, true, PAINT_NONE);
 	say(r, "\n");
 	time_row(r, "concprof", a->totals.user_ns, a->totals.sys_ns,
-		 "exact: every switch and syscall timed");
+		 _("exact: every switch and syscall timed"));
 	if (run->have_rusage) {
-		time_row(r, "kernel (rusage)", run->rusage_user_ns, run->rusage_sys_ns,
-			 "what `time` says: sampled at each tick");
+		time_row(r, _("kernel (rusage)"), run->rusage_user_ns, run->rusage_sys_ns,
+			 _("what `time` says: sampled at each tick"));
 	} else {
 		say(r, "  ");
-		cell(r, "kernel (rusage)", TIME_LABEL, false, PAINT_NONE);
-		cell(r, "n/a (attached)", 3 * TIME_COL, true, PAINT_NONE);
+		cell(r, _("kernel (rusage)"), TIME_LABEL, false, PAINT_NONE);
+		cell(r, _("n/a (attached)"), 3 * TIME_COL, true, PAINT_NONE);
 		say(r, "\n");
 	}
 
-	snprintf(line, sizeof(line), "%s of the wall time: on average %.2f",
-		 cp_fmt_pct(a->cpu_pct_of_wall).s, a->cores_busy);
-	say(r, "  ");
-	cell(r, "CPU time", TIME_LABEL, false, PAINT_NONE);
-	say(r, "%s", line);
-	if (run->cpus > 0)
-		say(r, " of %d core%s", run->cpus, plural(run->cpus));
-	else
-		say(r, " cores");
-	say(r, " busy\n");
+	/* The label, then the sentence, wrapped under itself on a narrow terminal. */
+	label_width = cp_utf8_width(_("CPU time"));
+	snprintf(label, sizeof(label), "  %s%*s", _("CPU time"),
+		 label_width < TIME_LABEL ? (int)(TIME_LABEL - label_width) : 0, "");
+	indent_like(rest, sizeof(rest), label);
+	cores(busy, sizeof(busy), a->cores_busy, run->cpus);
+	/* TRANSLATORS: CPU time as a share of the wall time, then "0.06 of 2 cores". */
+	snprintf(line, sizeof(line), _("%s of the wall time: on average %s busy"),
+		 cp_l10n(cp_fmt_pct(a->cpu_pct_of_wall)).s, busy);
+	wrap(r, label, rest, line, PAINT_NONE);
 }
 
 /* ---- where the wall time went ---------------------------------------------------------- */
@@ -357,18 +411,22 @@ static void render_levels(const struct report *r)
 
 	if (!a->have_concurrency) {
 		wrap(r, "  ", "  ",
-		     "No profile of how many threads were on a CPU at once was recorded.",
+		     _("No profile of how many threads were on a CPU at once was recorded."),
 		     PAINT_DIM);
 		return;
 	}
 	if (wall == 0)
 		for (size_t k = 0; k < c->nr_levels; k++)
 			wall += c->ns_at[k];
-	snprintf(text, sizeof(text), "Threads on a CPU at once, as a share of the %s wall time%s:",
-		 cp_fmt_duration(run->wall_ns).s,
-		 c->complete	   ? ""
-		 : run->lost_events ? " (lower bounds: events were lost)"
-				    : " (approximate: threads running at the attach are not known)");
+	snprintf(text, sizeof(text),
+		 /* TRANSLATORS: the wall time; a table follows (threads, bar, share, time). */
+		 c->complete	    ? _("Threads on a CPU at once, as a share of the %s wall time:")
+		 : run->lost_events ? _("Threads on a CPU at once, as a share of the %s wall time "
+					"(lower bounds: events were lost):")
+				    : _("Threads on a CPU at once, as a share of the %s wall time "
+					"(approximate: threads running at the attach are not "
+					"known):"),
+		 duration(run->wall_ns).s);
 	wrap(r, "  ", "  ", text, PAINT_NONE);
 	for (size_t k = 0; k < rows; k++) {
 		bool lumped = k + 1 == rows && rows < c->nr_levels;
@@ -384,17 +442,22 @@ static void render_levels(const struct report *r)
 		spaces(r, bar_cells - bar(r, (double)ns / wall, bar_cells,
 					  k == 0 ? PAINT_NONE : PAINT_USER));
 		say(r, " ");
-		cell(r, cp_fmt_share(ns, wall).s, 5, true, PAINT_NONE);
+		cell(r, share(ns, wall).s, 5, true, PAINT_NONE);
 		say(r, "  ");
-		cell(r, cp_fmt_duration(ns).s, 9, true, PAINT_NONE);
+		cell(r, duration(ns).s, 9, true, PAINT_NONE);
 		say(r, "\n");
 	}
 	if (a->max_parallelism > 0) {
 		snprintf(
 			text, sizeof(text),
-			"While at least one thread was on a CPU, %.2f were on average; at most %zu "
-			"at once.",
-			a->mean_parallelism, a->max_parallelism);
+			/* TRANSLATORS: an average ("1.00"), then the most at once. */
+			ngettext(
+				"While at least one thread was on a CPU, there were %s on average, "
+				"and at most %zu at once.",
+				"While at least one thread was on a CPU, there were %s on average, "
+				"and at most %zu at once.",
+				a->max_parallelism),
+			cp_l10n_fixed(a->mean_parallelism, 2).s, a->max_parallelism);
 		wrap(r, "  ", "  ", text, PAINT_NONE);
 	}
 }
@@ -418,9 +481,9 @@ static void state_row(const struct report *r, const struct state_line *l, uint64
 	say(r, "  ");
 	spaces(r, 2 + 2 * l->indent);
 	cell(r, l->label, 12 - 2 * l->indent, false, l->indent ? PAINT_NONE : l->paint);
-	cell(r, cp_fmt_duration(l->ns).s, 10, true, PAINT_NONE);
+	cell(r, duration(l->ns).s, 10, true, PAINT_NONE);
 	say(r, "  ");
-	cell(r, cp_fmt_share(l->ns, whole).s, 5, true, PAINT_NONE);
+	cell(r, share(l->ns, whole).s, 5, true, PAINT_NONE);
 	say(r, "  ");
 	if (with_note) {
 		spaces(r,
@@ -432,12 +495,38 @@ static void state_row(const struct report *r, const struct state_line *l, uint64
 	say(r, "\n");
 }
 
+/* A blocked reason's name in the report's language: JSON keeps cp_reason_name()'s. */
+static const char *reason_word(int reason)
+{
+	switch (reason) {
+	case CP_REASON_LOCK:
+		/* TRANSLATORS: short names of why a thread was blocked, in a table column. */
+		return C_("blocked reason", "lock");
+	case CP_REASON_SLEEP:
+		return C_("blocked reason", "sleep");
+	case CP_REASON_CHILD:
+		return C_("blocked reason", "child");
+	case CP_REASON_NET:
+		return C_("blocked reason", "net");
+	case CP_REASON_PIPE:
+		return C_("blocked reason", "pipe");
+	case CP_REASON_DISK:
+		return C_("blocked reason", "disk");
+	case CP_REASON_PAGING:
+		return C_("blocked reason", "paging");
+	case CP_REASON_OTHER:
+		return C_("blocked reason", "other");
+	default:
+		return "?";
+	}
+}
+
 /* "poll, select": the syscalls behind "other", most blocked time first. */
 static void other_syscalls(const struct cp_analysis *a, char *buf, size_t len)
 {
 	size_t used = 0;
 
-	snprintf(buf, len, "other syscalls");
+	snprintf(buf, len, "%s", _("other syscalls"));
 	for (size_t i = 0; i < a->nr_other_syscalls && used < len; i++) {
 		char name[32];
 		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
@@ -451,13 +540,13 @@ static void other_syscalls(const struct cp_analysis *a, char *buf, size_t len)
 static void render_states(const struct report *r)
 {
 	static const char *const reason_meaning[CP_NR_REASONS] = {
-		[CP_REASON_LOCK] = "futex: mutexes, condition variables, joins",
-		[CP_REASON_SLEEP] = "sleep calls",
-		[CP_REASON_CHILD] = "waiting for child processes",
-		[CP_REASON_NET] = "sockets",
-		[CP_REASON_PIPE] = "pipes and FIFOs",
-		[CP_REASON_DISK] = "file reads and writes",
-		[CP_REASON_PAGING] = "page faults: memory read from disk",
+		[CP_REASON_LOCK] = N_("futex: mutexes, condition variables, joins"),
+		[CP_REASON_SLEEP] = N_("sleep calls"),
+		[CP_REASON_CHILD] = N_("waiting for child processes"),
+		[CP_REASON_NET] = N_("sockets"),
+		[CP_REASON_PIPE] = N_("pipes and FIFOs"),
+		[CP_REASON_DISK] = N_("file reads and writes"),
+		[CP_REASON_PAGING] = N_("page faults: memory read from disk"),
 	};
 	const struct cp_run *run = r->run;
 	const struct cp_analysis *a = r->a;
@@ -467,27 +556,29 @@ static void render_states(const struct report *r)
 	bool with_notes = true;
 	char other[128], text[256];
 
-	lines[nr++] = (struct state_line){ "user", t->user_ns, PAINT_USER, 0,
-					   "running the program's own code" };
-	lines[nr++] = (struct state_line){ "sys", t->sys_ns, PAINT_SYS, 0,
-					   "the kernel working for it (syscalls)" };
-	lines[nr++] = (struct state_line){ "runnable", a->runnable_ns, PAINT_RUNNABLE, 0,
-					   "ready, waiting for a CPU" };
+	/* TRANSLATORS: a thread's states, at most 12 columns (10 for preempted, woken). */
+	lines[nr++] = (struct state_line){ C_("state", "user"), t->user_ns, PAINT_USER, 0,
+					   _("running the program's own code") };
+	lines[nr++] = (struct state_line){ C_("state", "sys"), t->sys_ns, PAINT_SYS, 0,
+					   _("the kernel working for it (syscalls)") };
+	lines[nr++] = (struct state_line){ C_("state", "runnable"), a->runnable_ns, PAINT_RUNNABLE,
+					   0, _("ready, waiting for a CPU") };
 	if (t->runnable_preempted_ns)
-		lines[nr++] =
-			(struct state_line){ "preempted", t->runnable_preempted_ns, PAINT_RUNNABLE,
-					     1, "lost the CPU while still able to run" };
+		lines[nr++] = (struct state_line){ C_("state", "preempted"),
+						   t->runnable_preempted_ns, PAINT_RUNNABLE, 1,
+						   _("lost the CPU while still able to run") };
 	if (t->runnable_woken_ns)
-		lines[nr++] = (struct state_line){ "woken", t->runnable_woken_ns, PAINT_RUNNABLE, 1,
-						   "woken up, not running yet" };
-	lines[nr++] = (struct state_line){ "blocked", a->blocked_ns, PAINT_BLOCKED, 0,
-					   "asleep until something happens" };
+		lines[nr++] = (struct state_line){ C_("state", "woken"), t->runnable_woken_ns,
+						   PAINT_RUNNABLE, 1,
+						   _("woken up, not running yet") };
+	lines[nr++] = (struct state_line){ C_("state", "blocked"), a->blocked_ns, PAINT_BLOCKED, 0,
+					   _("asleep until something happens") };
 	other_syscalls(a, other, sizeof(other));
 	for (int reason = 0; reason < CP_NR_REASONS; reason++)
 		if (t->blocked_ns[reason])
 			lines[nr++] = (struct state_line){
-				cp_reason_name(reason), t->blocked_ns[reason], PAINT_BLOCKED, 1,
-				reason == CP_REASON_OTHER ? other : reason_meaning[reason]
+				reason_word(reason), t->blocked_ns[reason], PAINT_BLOCKED, 1,
+				reason == CP_REASON_OTHER ? other : _(reason_meaning[reason])
 			};
 
 	/* The notes explain the states to a newcomer: shorten the bars for them, within reason. */
@@ -506,9 +597,13 @@ static void render_states(const struct report *r)
 	}
 
 	snprintf(text, sizeof(text),
-		 "Each thread's life is user + sys + runnable + blocked; summed over the %zu "
-		 "thread%s (%s):",
-		 run->nr_threads, plural(run->nr_threads), cp_fmt_duration(a->lifetime_ns).s);
+		 /* TRANSLATORS: the state names as above; threads; their lives summed. */
+		 ngettext("Each thread's life is user + sys + runnable + blocked; summed over the "
+			  "%zu thread (%s):",
+			  "Each thread's life is user + sys + runnable + blocked; summed over the "
+			  "%zu threads (%s):",
+			  run->nr_threads),
+		 run->nr_threads, duration(a->lifetime_ns).s);
 	say(r, "\n");
 	wrap(r, "  ", "  ", text, PAINT_NONE);
 	for (size_t i = 0; i < nr; i++)
@@ -517,7 +612,7 @@ static void render_states(const struct report *r)
 
 static void render_wall(const struct report *r)
 {
-	heading(r, "Where the wall time went");
+	heading(r, _("Where the wall time went"));
 	render_levels(r);
 	render_states(r);
 }
@@ -615,7 +710,7 @@ static struct cp_fmt table_duration(uint64_t ns)
 {
 	struct cp_fmt f = { "-" };
 
-	return ns ? cp_fmt_duration_short(ns) : f;
+	return ns ? duration_short(ns) : f;
 }
 
 /* Rows shown: the cap, unless only one more would be left ("… 1 more" helps nobody). */
@@ -628,7 +723,7 @@ static const char *reason_label(const struct cp_thread *t, int reason, char *buf
 {
 	if (reason == CP_REASON_OTHER && t->other_syscall >= 0)
 		return cp_syscall_describe(t->other_syscall, buf, len);
-	return cp_reason_name(reason);
+	return reason_word(reason);
 }
 
 /*
@@ -661,7 +756,7 @@ static void blocked_cell(char *buf, size_t len, const struct cp_thread *t, size_
 		size_t used = 0;
 		char name[32];
 
-		used += snprintf(buf + used, len - used, "%s", cp_fmt_duration_short(total).s);
+		used += snprintf(buf + used, len - used, "%s", duration_short(total).s);
 		if (shown == 1 && t->blocked_ns[order[0]] >= REASON_ALONE_FRAC * total) {
 			snprintf(buf + used, len - used, " (%s)",
 				 reason_label(t, order[0], name, sizeof(name)));
@@ -669,7 +764,7 @@ static void blocked_cell(char *buf, size_t len, const struct cp_thread *t, size_
 			for (int i = 0; i < shown && used < len; i++)
 				used += snprintf(buf + used, len - used, "%s%s %s", i ? ", " : " (",
 						 reason_label(t, order[i], name, sizeof(name)),
-						 cp_fmt_duration_short(t->blocked_ns[order[i]]).s);
+						 duration_short(t->blocked_ns[order[i]]).s);
 			if (shown && used < len)
 				snprintf(buf + used, len - used, "%s)", shown < nr ? ", …" : "");
 		}
@@ -686,16 +781,17 @@ static int render_processes(const struct report *r)
 	char title[64];
 	bool grouped = false;
 
-	snprintf(title, sizeof(title), "Processes (%zu)", r->run->nr_procs);
+	snprintf(title, sizeof(title), _("Processes (%zu)"), r->run->nr_procs);
 	heading(r, title);
 	add_column(&t, "PID", true, PAINT_NONE);
 	add_column(&t, "PPID", true, PAINT_NONE);
-	add_column(&t, "COMMAND", false, PAINT_NONE);
-	add_column(&t, "LIFETIME", true, PAINT_NONE);
-	add_column(&t, "THREADS", true, PAINT_NONE);
-	add_column(&t, "USER", true, PAINT_USER);
-	add_column(&t, "SYS", true, PAINT_SYS);
-	add_column(&t, "EXIT", false, PAINT_NONE);
+	/* TRANSLATORS: the tables' column titles, in capitals. */
+	add_column(&t, C_("column", "COMMAND"), false, PAINT_NONE);
+	add_column(&t, C_("column", "LIFETIME"), true, PAINT_NONE);
+	add_column(&t, C_("column", "THREADS"), true, PAINT_NONE);
+	add_column(&t, C_("column", "USER"), true, PAINT_USER);
+	add_column(&t, C_("column", "SYS"), true, PAINT_SYS);
+	add_column(&t, C_("column", "EXIT"), false, PAINT_NONE);
 	if (table_alloc(&t, shown))
 		return -ENOMEM;
 	for (size_t i = 0; i < shown; i++) {
@@ -714,14 +810,15 @@ static int render_processes(const struct report *r)
 			set_cell(&t, i, 1, "%d", p->ppid);
 			set_cell(&t, i, 2, "%s", comm);
 		}
-		set_cell(&t, i, 3, "%s", cp_fmt_duration_short(row->lifetime_ns).s);
+		set_cell(&t, i, 3, "%s", duration_short(row->lifetime_ns).s);
 		set_cell(&t, i, 4, "%zu", row->nr_threads);
 		set_cell(&t, i, 5, "%s", table_duration(row->user_ns).s);
 		set_cell(&t, i, 6, "%s", table_duration(row->sys_ns).s);
 		if (row->nr_alive == row->count)
-			set_cell(&t, i, 7, "running");
+			/* TRANSLATORS: the exit column: still running; exited in different ways. */
+			set_cell(&t, i, 7, "%s", C_("exit", "running"));
 		else if (!row->same_exit)
-			set_cell(&t, i, 7, "mixed");
+			set_cell(&t, i, 7, "%s", C_("exit", "mixed"));
 		else if (p->term_signal > 0)
 			set_cell(&t, i, 7, "%s", cp_fmt_signal(p->term_signal).s);
 		else if (p->exit_code < 0)
@@ -742,13 +839,15 @@ static int render_processes(const struct report *r)
 			user += a->process_rows[i].user_ns;
 			sys += a->process_rows[i].sys_ns;
 		}
-		snprintf(text, sizeof(text), "… %zu more process%s: user %s, sys %s", count,
-			 count == 1 ? "" : "es", cp_fmt_duration(user).s, cp_fmt_duration(sys).s);
+		snprintf(text, sizeof(text),
+			 ngettext("… %zu more process: user %s, sys %s",
+				  "… %zu more processes: user %s, sys %s", count),
+			 count, duration(user).s, duration(sys).s);
 		wrap(r, "  ", "    ", text, PAINT_NONE);
 	}
 	if (grouped)
 		wrap(r, "  ", "  ",
-		     "×N: N short-lived processes of that name, summed (lifetimes too).",
+		     _("×N: N short-lived processes of that name, summed (lifetimes too)."),
 		     PAINT_DIM);
 	return 0;
 }
@@ -763,19 +862,19 @@ static int render_threads(const struct report *r)
 	bool grouped = false;
 	char title[64];
 
-	snprintf(title, sizeof(title), "Threads (%zu), most active first", r->run->nr_threads);
+	snprintf(title, sizeof(title), _("Threads (%zu), most active first"), r->run->nr_threads);
 	heading(r, title);
 	add_column(&t, "TID", true, PAINT_NONE);
 	if (with_pid)
 		add_column(&t, "PID", true, PAINT_NONE);
-	add_column(&t, "NAME", false, PAINT_NONE);
-	add_column(&t, "LIFETIME", true, PAINT_NONE);
-	add_column(&t, "USER", true, PAINT_USER);
-	add_column(&t, "SYS", true, PAINT_SYS);
-	add_column(&t, "RUNNABLE", true, PAINT_RUNNABLE);
-	add_column(&t, "SWITCHES", true, PAINT_NONE);
+	add_column(&t, C_("column", "NAME"), false, PAINT_NONE);
+	add_column(&t, C_("column", "LIFETIME"), true, PAINT_NONE);
+	add_column(&t, C_("column", "USER"), true, PAINT_USER);
+	add_column(&t, C_("column", "SYS"), true, PAINT_SYS);
+	add_column(&t, C_("column", "RUNNABLE"), true, PAINT_RUNNABLE);
+	add_column(&t, C_("column", "SWITCHES"), true, PAINT_NONE);
 	/* Last, so that it takes whatever width the others leave. */
-	add_column(&t, "BLOCKED", false, PAINT_BLOCKED);
+	add_column(&t, C_("column", "BLOCKED"), false, PAINT_BLOCKED);
 	if (table_alloc(&t, shown))
 		return -ENOMEM;
 	for (size_t i = 0; i < shown; i++) {
@@ -797,7 +896,7 @@ static int render_threads(const struct report *r)
 				set_cell(&t, i, c++, "%d", th->pid);
 			set_cell(&t, i, c++, "%s", comm);
 		}
-		set_cell(&t, i, c++, "%s", cp_fmt_duration_short(row->lifetime_ns).s);
+		set_cell(&t, i, c++, "%s", duration_short(row->lifetime_ns).s);
 		set_cell(&t, i, c++, "%s", table_duration(th->user_ns).s);
 		set_cell(&t, i, c++, "%s", table_duration(th->sys_ns).s);
 		set_cell(&t, i, c++, "%s", table_duration(cp_thread_runnable_ns(th)).s);
@@ -826,17 +925,20 @@ static int render_threads(const struct report *r)
 			blocked += cp_thread_blocked_ns(th);
 		}
 		snprintf(text, sizeof(text),
-			 "… %zu more thread%s: user %s, sys %s, runnable %s, blocked %s", count,
-			 plural(count), cp_fmt_duration(user).s, cp_fmt_duration(sys).s,
-			 cp_fmt_duration(runnable).s, cp_fmt_duration(blocked).s);
+			 ngettext("… %zu more thread: user %s, sys %s, runnable %s, blocked %s",
+				  "… %zu more threads: user %s, sys %s, runnable %s, blocked %s",
+				  count),
+			 count, duration(user).s, duration(sys).s, duration(runnable).s,
+			 duration(blocked).s);
 		wrap(r, "  ", "    ", text, PAINT_NONE);
 	}
 	wrap(r, "  ", "  ",
-	     grouped ? "RUNNABLE: ready, waiting for a CPU. SWITCHES: voluntary (it blocked) / "
-		       "involuntary (it was preempted). ×N: N short-lived threads of that name, "
-		       "summed (lifetimes too)."
-		     : "RUNNABLE: ready, waiting for a CPU. SWITCHES: voluntary (it blocked) / "
-		       "involuntary (it was preempted).",
+	     /* TRANSLATORS: the legend uses the column titles above. */
+	     grouped ? _("RUNNABLE: ready, waiting for a CPU. SWITCHES: voluntary (it blocked) / "
+			 "involuntary (it was preempted). ×N: N short-lived threads of that name, "
+			 "summed (lifetimes too).")
+		     : _("RUNNABLE: ready, waiting for a CPU. SWITCHES: voluntary (it blocked) / "
+			 "involuntary (it was preempted)."),
 	     PAINT_DIM);
 	return 0;
 }
@@ -845,7 +947,7 @@ static int render_threads(const struct report *r)
 
 static void render_why(const struct report *r, const struct cp_finding *findings, size_t nr)
 {
-	heading(r, "Why");
+	heading(r, _("Why"));
 	for (size_t i = 0; i < nr; i++) {
 		if (findings[i].kind == CP_FIND_DATA_LOSS)
 			continue; /* already at the top, as a warning */
@@ -874,6 +976,8 @@ int cp_render_report(FILE *out, const struct cp_run *run, const struct cp_analys
 	err = render_processes(&r);
 	if (!err)
 		err = render_threads(&r);
+	if (!err)
+		err = cp_render_locks(out, run, r.color, r.width);
 	render_why(&r, findings, nr_findings);
 	errno = 0;
 	if (fflush(out) == EOF || ferror(out))

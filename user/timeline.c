@@ -263,13 +263,13 @@ static void on_in(struct tl_build *b, size_t i, unsigned int cpu, const struct c
 	uint64_t t = rel(b, r->ts_ns), wait = cp_dur32_ns(r->b), wait_start;
 	uint8_t flags = r->state & CP_REC_REPAIRED ? CP_TL_F_REPAIRED : 0;
 
-	if (th->on_cpu) { /* its switch-out was lost */
-		b->tl->unmatched++;
-		close_slice(b, i, th->in_ns, 0, 0, CP_TL_F_INCOMPLETE);
-		th->state = CP_TL_UNKNOWN;
-		th->flags = CP_TL_F_INCOMPLETE;
-	}
 	wait_start = wait < t ? t - wait : 0;
+	if (th->on_cpu) { /* its switch-out was lost: it ran until some time before the wait */
+		b->tl->unmatched++;
+		if (wait_start < th->in_ns)
+			wait_start = th->in_ns;
+		close_slice(b, i, wait_start, 0, 0, CP_TL_F_INCOMPLETE);
+	}
 	if (wait_start < th->since)
 		wait_start = th->since;
 	if (!th->seen && th->state == CP_TL_UNKNOWN)
