@@ -17,9 +17,10 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DCONCPROF_VERSION='"$(VERSION)"'
 USER_CFLAGS := $(CFLAGS) -I$(OUTPUT) -Iuser -Ibpf
-LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
-# The pure code reads ELF symbol tables (symbolize.c): the unit tests link libelf too.
-PURE_LIBS := -lelf -lz -lm
+LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -ljson-c
+# The pure code reads ELF symbol tables (symbolize.c) and JSON (jsonread.c): the unit tests
+# link those libraries too.
+PURE_LIBS := -lelf -lz -ljson-c -lm
 
 ifeq ($(V),1)
 Q =
@@ -61,6 +62,9 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 PO_FILES := $(wildcard po/*.po)
 MO_FILES := $(patsubst po/%.po,$(OUTPUT)/locale/%/LC_MESSAGES/concprof.mo,$(PO_FILES))
 I18N_TESTS := tests/i18n/test_catalog.sh
+# The recording parser under libFuzzer, for a bounded time (FUZZ_SECONDS, default 30 here).
+FUZZ_TESTS := tests/fuzz/run
+FUZZ_SECONDS ?= 30
 
 all: concprof $(MO_FILES) $(WORKLOAD_BINS) $(GT_BINS) $(BENCH_BINS)
 
@@ -144,8 +148,8 @@ NO_SUDO_ENV := env -u SUDO_UID -u SUDO_GID -u SUDO_USER -u SUDO_COMMAND
 # Every suite prints TAP; tests/run ends with "N passed, N failed, N skipped".
 check: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all unit-tests
-	$(Q)$(NO_SUDO_ENV) tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) $(I18N_TESTS) \
-		$(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
+	$(Q)$(NO_SUDO_ENV) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run $(UNIT_BINS) $(UNIT_ASAN_BINS) \
+		$(I18N_TESTS) $(FUZZ_TESTS) $(INTEGRATION_TESTS) $(WORKLOAD_TESTS)
 
 demo: deps
 	$(Q)$(AS_USER) $(MAKE) --no-print-directory all

@@ -712,6 +712,8 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			nt->migrations++;
 		nt->ran = 1;
 		nt->last_cpu = cpu;
+		if (!nt->first_run_ns)
+			nt->first_run_ns = now;
 		emit_in(nt, now, nt->waker_tid);
 		nt->waker_tid = 0;
 	}
@@ -803,6 +805,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	if (t->state == KS_PENDING) {
 		/* The launched program's exec: time zero. It is on a CPU, inside execve. */
 		t->start_ns = now;
+		t->first_run_ns = now;
 		t->since_ns = now;
 		t->state = KS_SYS;
 		t->syscall_nr = CP_NR_execve;
@@ -834,6 +837,29 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	return 0;
 }
 
+/*
+ * A process's resident memory at its most: the kernel's high-water mark (kept up to date when
+ * memory is unmapped), the largest of its exec'd images (signal->maxrss) and what is resident
+ * now, at the exit of its last thread, before its memory is torn down. In pages.
+ */
+static __always_inline u64 peak_rss(struct task_struct *p)
+{
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	u64 peak = BPF_CORE_READ(p, signal, maxrss);
+	s64 now = 0;
+
+	if (!mm)
+		return peak;
+	for (int i = 0; i < 4; i++) /* file, anon, swap entries, shmem */
+		if (i != 2)
+			now += BPF_CORE_READ(mm, rss_stat[i].count);
+	if ((u64)now > peak && now > 0)
+		peak = now;
+	if (BPF_CORE_READ(mm, hiwater_rss) > peak)
+		peak = BPF_CORE_READ(mm, hiwater_rss);
+	return peak;
+}
+
 static __always_inline int handle_exit(struct task_struct *p)
 {
 	u32 tid = BPF_CORE_READ(p, pid);
@@ -853,6 +879,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 		return 0;
 	proc->exited = 1;
 	proc->exit_status = BPF_CORE_READ(p, exit_code);
+	proc->peak_rss_pages = peak_rss(p);
 	proc->end_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -79,6 +79,7 @@ struct cp_kthread {
 	 * fork): at its exit, switches and migrations are the kernel's counts since then.
 	 */
 	unsigned long long base_nvcsw, base_nivcsw, base_migrations;
+	unsigned long long first_run_ns; /* its first switch-in, 0 until then */
 	char comm[CP_TASK_COMM_LEN];
 };
 
@@ -89,6 +90,7 @@ struct cp_kprocess {
 	unsigned int pid;
 	unsigned int ppid;
 	int exit_status; /* wait(2)-style status of the group's last thread, valid if exited */
+	unsigned long long peak_rss_pages; /* its resident memory at its most, at its exit */
 	unsigned char exited;
 	unsigned char pad[3];
 	char comm[CP_TASK_COMM_LEN];

@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 packages=(
 	# build
 	make gcc clang bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+	# compare reads runs back from JSON
+	libjson-c-dev
 	# tests: unit test framework, scripts, the sudo path, unprivileged users
 	libcmocka-dev python3 sudo passwd util-linux procps
+	# tests: libFuzzer's runtime for clang, to fuzz the recording parser
+	libclang-rt-14-dev
 	# tests: the HTML report is loaded in a real browser (headless)
 	chromium fonts-dejavu-core
 	# build and tests: msgfmt compiles po/*.po; xgettext, msgcmp, msgattrib check them

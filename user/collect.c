@@ -214,6 +214,7 @@ static struct cp_kthread new_kthread(pid_t pid, pid_t tid, uint64_t now)
 		.pid = pid,
 		.start_ns = now,
 		.since_ns = now,
+		.first_run_ns = now, /* attached: its start-up is not ours to measure */
 		.syscall_nr = -1,
 		.syscall_fd = -1,
 		.other_syscall = -1,
@@ -422,6 +423,7 @@ static void to_thread(struct cp_kthread *k, uint64_t start, uint64_t end_ns, str
 		.start_ns = rel(k->start_ns, start),
 		.end_ns = rel(k->end_ns, start),
 		.exited = exited,
+		.first_run_ns = k->first_run_ns > k->start_ns ? k->first_run_ns - k->start_ns : 0,
 		.user_ns = k->user_ns,
 		.sys_ns = k->sys_ns,
 		.runnable_preempted_ns = k->rq_preempted_ns,
@@ -454,6 +456,7 @@ static void to_process(const struct cp_kprocess *k, uint64_t start, uint64_t end
 		.end_ns = rel(k->exited ? k->end_ns : end_ns, start),
 		.exited = k->exited,
 		.exit_code = -1,
+		.peak_rss_bytes = k->exited ? k->peak_rss_pages * (uint64_t)sysconf(_SC_PAGESIZE) : 0,
 	};
 	if (k->exited) {
 		if (WIFSIGNALED(k->exit_status)) {

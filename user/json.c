@@ -334,6 +334,7 @@ static void write_process(struct cp_json *w, const struct cp_process *p)
 	cp_json_kv_bool(w, "exited", p->exited);
 	cp_json_kv_i64(w, "exit_code", p->exit_code);
 	cp_json_kv_i64(w, "signal", p->term_signal);
+	cp_json_kv_u64(w, "peak_rss_bytes", p->peak_rss_bytes);
 	cp_json_end_object(w);
 }
 
@@ -349,6 +350,7 @@ static void write_thread(struct cp_json *w, const struct cp_thread *t)
 	cp_json_kv_u64(w, "start_ns", t->start_ns);
 	cp_json_kv_u64(w, "end_ns", t->end_ns);
 	cp_json_kv_bool(w, "exited", t->exited);
+	cp_json_kv_u64(w, "first_run_ns", t->first_run_ns);
 	cp_json_kv_u64(w, "user_ns", t->user_ns);
 	cp_json_kv_u64(w, "sys_ns", t->sys_ns);
 	cp_json_kv_u64(w, "runnable_ns", cp_thread_runnable_ns(t));

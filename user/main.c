@@ -25,7 +25,9 @@
 #include "json.h"
 #include "launch.h"
 #include "model.h"
+#include "recfile.h"
 #include "render.h"
+#include "stream.h"
 #include "timeline.h"
 
 #define EXIT_USAGE 2
@@ -40,6 +42,10 @@ struct options {
 	const char *html_path;
 	const char *spans_path;
 	const char *lang;
+	const char *record_path; /* concprof record -o FILE */
+	bool record;		 /* concprof record: -o is the recording */
+	bool report;		 /* concprof report FILE */
+	const char *report_file;
 	bool timeline;
 	bool want_timeline; /* any of the timeline views */
 	enum color_mode color;
@@ -55,6 +61,9 @@ struct options {
 static const char usage_text[] =
 	"Usage: concprof [OPTIONS] [--] COMMAND [ARG...]\n"
 	"       concprof [OPTIONS] -p PID [-d SECONDS]\n"
+	"       concprof record -o FILE [OPTIONS] [--] COMMAND [ARG...]   (or -p PID)\n"
+	"       concprof report FILE [VIEW OPTIONS]\n"
+	"       concprof compare [OPTIONS] A B [C...]\n"
 	"\n"
 	"Run COMMAND (or attach to process PID) and trace every thread and process of it with\n"
 	"eBPF: time on a CPU in user mode and in the kernel, time waiting for a CPU, and time\n"
@@ -62,6 +71,11 @@ static const char usage_text[] =
 	"its user, sys and wall times are what they are. The report goes to stderr, like time(1),\n"
 	"so COMMAND's own output stays clean. concprof exits with COMMAND's exit status.\n"
 	"Needs root (or CAP_BPF and CAP_PERFMON); under sudo, COMMAND runs as the calling user.\n"
+	"\n"
+	"record writes everything measured, the event stream included, into FILE (and prints the\n"
+	"report unless -q); report renders such a file, without root, with the same options as\n"
+	"a live run (-o, -t, --json, --html, --perfetto, --spans, --color, --lang, -q); compare\n"
+	"puts runs side by side (concprof compare --help).\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          attach to a running process (its threads, and children it\n"
@@ -93,6 +107,8 @@ static const char usage_text[] =
 	"  sudo concprof -t ./workloads/primes --mode gil      see the threads take turns\n"
 	"  sudo concprof --html run.html ./workloads/download  open run.html in a browser\n"
 	"  sudo concprof -p 1234 -d 10                         watch a running process for 10 s\n"
+	"  sudo concprof record -o gil.cpr ./workloads/primes --mode gil\n"
+	"  concprof report gil.cpr --timeline --html gil.html  later, without root\n"
 	"  sudo concprof -q --json out.json -- curl -s URL | wc -c\n";
 
 static void usage_error(const char *fmt, const char *arg)
@@ -153,12 +169,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 	bool have_duration = false;
 	int opt;
 
+	bool record = o->record, report = o->report;
+
 	*o = (struct options){
+		.record = record,
+		.report = report,
 		.color = COLOR_AUTO,
 		.collect = { .max_threads = 32768, .ringbuf_bytes = 16 << 20 },
 	};
 	/* '+': options end at COMMAND, so `concprof ls -l` passes -l to ls. */
-	while ((opt = getopt_long(argc, argv, "+p:d:o:tqvVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, o->report ? "p:d:o:tqvVh" : "+p:d:o:tqvVh",
+				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			o->attach_pid = parse_long(optarg, "invalid PID '%s'", 1, INT_MAX);
@@ -177,7 +198,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->json_path = optarg;
 			break;
 		case 'o':
-			o->report_path = optarg;
+			if (o->record)
+				o->record_path = optarg;
+			else
+				o->report_path = optarg;
 			break;
 		case 't':
 			o->timeline = true;
@@ -233,10 +257,22 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	o->argv = argv + optind;
 	o->argc = argc - optind;
+	if (o->report) {
+		if (o->argc != 1)
+			usage_error("report wants one recording FILE (made by concprof record)%s", "");
+		if (o->attach_pid || have_duration || o->collect.no_stream || o->collect.floor_only)
+			usage_error("report only renders a recording: -p, -d, --no-stream do not "
+				    "apply%s", "");
+		o->report_file = o->argv[0];
+		o->want_timeline = o->timeline || o->perfetto_path || o->html_path || o->spans_path;
+		return;
+	}
 	if (o->attach_pid && o->argc)
 		usage_error("give either -p PID or a COMMAND, not both%s", "");
 	if (!o->attach_pid && !o->argc)
 		usage_error("no COMMAND to run%s", "");
+	if (o->record && !o->record_path)
+		usage_error("record needs -o FILE: where to write the recording%s", "");
 	if (have_duration && !o->attach_pid)
 		usage_error("-d works with -p only; a COMMAND runs until it ends%s", "");
 	o->want_timeline = o->timeline || o->perfetto_path || o->html_path || o->spans_path;
@@ -596,6 +632,94 @@ static int open_output_or_complain(const char *path, const struct cp_user *user)
 	return fd;
 }
 
+/* Writes the recording; a file left half-written would only confuse `report` later. */
+static int write_recording(int fd, const char *path, const struct cp_run *run,
+			   struct cp_collector *c)
+{
+	struct cp_recfile_meta meta;
+	FILE *f = fdopen(fd, "w");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		close(fd);
+	} else {
+		cp_recfile_meta_init(&meta, cp_collect_origin(c));
+		err = cp_recfile_write(f, run, cp_collect_stream(c), &meta);
+		if (fclose(f) && !err)
+			err = -errno;
+	}
+	if (err) {
+		fprintf(stderr, "concprof: cannot write the recording %s: %s\n", path,
+			strerror(-err));
+		unlink(path);
+	}
+	return err;
+}
+
+/* concprof report FILE [VIEW OPTIONS]: everything a live run prints, from a recording. */
+static int report_main(int argc, char **argv)
+{
+	struct options o = { .report = true };
+	struct cp_recfile_meta meta;
+	struct cp_run run = { 0 };
+	struct cp_stream stream;
+	struct cp_timeline tl;
+	struct outputs out;
+	struct cp_user user;
+	char msg[256];
+	int err, code = 0;
+	FILE *in;
+
+	parse_options(argc, argv, &o);
+	cp_i18n_init(o.lang);
+	in = fopen(o.report_file, "re");
+	if (!in) {
+		fprintf(stderr, "concprof: cannot read %s: %s\n", o.report_file, strerror(errno));
+		return EXIT_TOOL;
+	}
+	cp_stream_init(&stream);
+	err = cp_recfile_read(in, &run, &stream, &meta, msg, sizeof(msg));
+	fclose(in);
+	if (err) {
+		fprintf(stderr, "concprof: %s: %s\n", o.report_file, msg);
+		cp_stream_free(&stream);
+		return EXIT_TOOL;
+	}
+	if (o.want_timeline && !meta.has_stream) {
+		fprintf(stderr, "concprof: %s was recorded with --no-stream: it has no timeline\n",
+			o.report_file);
+		code = EXIT_TOOL;
+		goto out;
+	}
+	if (cp_user_from_env(&user, msg, sizeof(msg))) {
+		fprintf(stderr, "concprof: %s\n", msg);
+		code = EXIT_TOOL;
+		goto out;
+	}
+	out.json_fd = open_output_or_complain(o.json_path, &user);
+	out.report_fd = open_output_or_complain(o.report_path, &user);
+	out.perfetto_fd = open_output_or_complain(o.perfetto_path, &user);
+	out.html_fd = open_output_or_complain(o.html_path, &user);
+	out.spans_fd = open_output_or_complain(o.spans_path, &user);
+	out.tl = NULL;
+	if (o.want_timeline) {
+		err = cp_timeline_build(&tl, &run, &stream, meta.origin_ns);
+		if (err)
+			fprintf(stderr, "concprof: cannot build the timeline: %s\n", strerror(-err));
+		else
+			out.tl = &tl;
+	}
+	if (write_outputs(&o, &run, &out))
+		code = EXIT_TOOL;
+	if (out.tl)
+		cp_timeline_free(&tl);
+out:
+	cp_stream_free(&stream);
+	cp_run_free(&run);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct cp_collector *collector = NULL;
@@ -607,7 +731,17 @@ int main(int argc, char **argv)
 	struct cp_timeline tl;
 	int code;
 	char err_msg[256];
+	int record_fd = -1;
 
+	/* Subcommands: `concprof -- report` runs a program called report. */
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
+	o.record = argc > 1 && strcmp(argv[1], "record") == 0;
+	o.report = false;
+	if (o.record) {
+		argc--;
+		argv++;
+	}
 	parse_options(argc, argv, &o);
 	/* Before anything prints, and before the workload is forked (see cp_i18n_init). */
 	cp_i18n_init(o.lang);
@@ -624,6 +758,7 @@ int main(int argc, char **argv)
 	out.html_fd = open_output_or_complain(o.html_path, &user);
 	out.spans_fd = open_output_or_complain(o.spans_path, &user);
 	out.tl = NULL;
+	record_fd = open_output_or_complain(o.record_path, &user);
 
 	if (!o.attach_pid) {
 		/* Orphaned grandchildren come to us: their rusage counts, none is left a zombie. */
@@ -659,9 +794,12 @@ int main(int argc, char **argv)
 		else
 			out.tl = &tl;
 	}
+	bool record_failed = code == 0 && record_fd >= 0 &&
+			     write_recording(record_fd, o.record_path, &run, collector);
+
 	cp_collect_close(collector);
 	if (code == 0) {
-		if (write_outputs(&o, &run, &out) && run.exit_code == 0)
+		if ((write_outputs(&o, &run, &out) || record_failed) && run.exit_code == 0)
 			code = EXIT_TOOL;
 		else
 			code = run.exit_code >= 0 ? run.exit_code : 0;

@@ -36,6 +36,9 @@ struct cp_thread {
 	uint64_t start_ns; /* from the workload's exec; clone/fork for later threads */
 	uint64_t end_ns;   /* its last switch-out; the end of tracing if still alive */
 	bool exited;	   /* false: still alive when tracing stopped (attach mode, Ctrl-C) */
+	/* From its creation to its first run on a CPU: the start-up cost the scheduler adds.
+	 * 0 for the launched thread (it starts on a CPU) and threads that never ran. */
+	uint64_t first_run_ns;
 
 	uint64_t user_ns;
 	uint64_t sys_ns;
@@ -63,6 +66,7 @@ struct cp_process {
 	bool exited;
 	int32_t exit_code;   /* exit status 0..255, or 128+N if killed by signal N; -1 unknown */
 	int32_t term_signal; /* N if killed by signal N, else 0 */
+	uint64_t peak_rss_bytes; /* resident memory at its most; 0 if unknown (still alive) */
 };
 
 /* Where a lock lies in its process's memory (enum cp_lock_where on the BPF side). */
