@@ -589,7 +589,8 @@ static int read_locks(struct cp_run *run, struct concprof_bpf *skel, uint64_t en
 		if (end_ns - t.since_ns > l->max_wait_ns)
 			l->max_wait_ns = end_ns - t.since_ns;
 	}
-	qsort(run->locks, run->nr_locks, sizeof(*run->locks), cmp_lock);
+	if (run->nr_locks)
+		qsort(run->locks, run->nr_locks, sizeof(*run->locks), cmp_lock);
 	run->lost_locks = skel->bss->stats.lost_locks;
 	return 0;
 }

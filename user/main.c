@@ -21,6 +21,7 @@
 
 #include "analyze.h"
 #include "collect.h"
+#include "compare.h"
 #include "i18n.h"
 #include "json.h"
 #include "launch.h"
@@ -736,6 +737,8 @@ int main(int argc, char **argv)
 	/* Subcommands: `concprof -- report` runs a program called report. */
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "compare") == 0)
+		return cp_compare_main(argc - 1, argv + 1);
 	o.record = argc > 1 && strcmp(argv[1], "record") == 0;
 	o.report = false;
 	if (o.record) {

@@ -408,7 +408,8 @@ int cp_timeline_build(struct cp_timeline *tl, const struct cp_run *run, struct c
 					      .syscall = -1,
 					      .since = run->threads[i].start_ns };
 	}
-	qsort_r(b.by_tid, run->nr_threads, sizeof(*b.by_tid), cmp_by_tid, run->threads);
+	if (run->nr_threads)
+		qsort_r(b.by_tid, run->nr_threads, sizeof(*b.by_tid), cmp_by_tid, run->threads);
 	err = s ? cp_stream_each(s, on_record, &b) : 0;
 	if (!err)
 		err = b.err;
@@ -429,8 +430,10 @@ int cp_timeline_build(struct cp_timeline *tl, const struct cp_run *run, struct c
 	err = b.err;
 	if (err)
 		goto out;
-	qsort(tl->spans, tl->nr_spans, sizeof(*tl->spans), cmp_span);
-	qsort(tl->marks, tl->nr_marks, sizeof(*tl->marks), cmp_mark);
+	if (tl->nr_spans) /* qsort's pointer must not be NULL, even for nothing */
+		qsort(tl->spans, tl->nr_spans, sizeof(*tl->spans), cmp_span);
+	if (tl->nr_marks)
+		qsort(tl->marks, tl->nr_marks, sizeof(*tl->marks), cmp_mark);
 	for (size_t k = 0; k < tl->nr_spans; k++) {
 		const struct cp_tl_span *sp = &tl->spans[k];
 
