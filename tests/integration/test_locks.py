@@ -126,5 +126,24 @@ else:
         text = r.err_text()
         tap.ok("GIL" in text and "_PyRuntime" in text,
                "locks-python: the report names the GIL and where it lives", [text[-2500:]])
+        busy = sum(t["user_ns"] + t["sys_ns"] for t in r.threads()) / max(r.json["wall_ns"], 1)
+        tap.ok(busy < 1.25, "locks-python: threads under the GIL keep about one core busy",
+               [f"cores busy {busy:.2f}"])
+    finish_run(tap, r, before)
+
+    # The same computation with processes: no GIL between them, the cores are used.
+    r = run_concprof(tap, "locks-python-procs", [python, script, "--mode", "procs", "--scale",
+                                                 "0.25"], gt=False, quiet=False)
+    before = tap.failed
+    if check_started(tap, r):
+        text = r.err_text()
+        busy = sum(t["user_ns"] + t["sys_ns"] for t in r.threads()) / max(r.json["wall_ns"], 1)
+        ncpu = os.cpu_count()
+        tap.ok(ncpu < 2 or busy >= 1.4,
+               "locks-python-procs: processes keep more than one core busy",
+               [f"cores busy {busy:.2f} of {ncpu}"])
+        tap.ok("took turns on CPython's GIL" not in text,
+               "locks-python-procs: no GIL finding: each process has its own",
+               [text[-1500:]])
     finish_run(tap, r, before)
 tap.done()
