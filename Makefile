@@ -31,7 +31,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Pure code: no BPF, no root, no global state. Unit-tested on hand-made runs.
-IMPURE_SRCS := user/main.c user/collect.c user/launch.c
+IMPURE_SRCS := user/main.c user/collect.c user/launch.c user/compare_cli.c
 PURE_SRCS := $(filter-out $(IMPURE_SRCS),$(wildcard user/*.c))
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(PURE_SRCS))
 IMPURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(IMPURE_SRCS))

@@ -11,6 +11,7 @@
 
 #include "i18n.h"
 #include "jsonread.h"
+#include "launch.h"
 
 #if __has_include("recfile.h")
 #include "recfile.h"
@@ -135,47 +136,14 @@ static void __attribute__((format(printf, 1, 2))) complain(const char *fmt, ...)
 /* --- the user behind sudo ------------------------------------------------------------------ */
 
 /*
- * As root under sudo, the files concprof writes are the calling user's (launch.c does the same
- * for a run; this file stays free of the tracing code). Returns true with uid/gid set then.
+ * As root under sudo, the files concprof writes are the calling user's, opened with their
+ * rights and groups and never through a symlink: launch.c's rules, as for a run.
  */
-static bool sudo_user(uid_t *uid, gid_t *gid)
-{
-	const char *uid_s = getenv("SUDO_UID"), *gid_s = getenv("SUDO_GID");
-	char *end;
-	unsigned long u, g;
+static struct cp_user the_user;
 
-	if (geteuid() != 0 || !uid_s || !gid_s)
-		return false;
-	errno = 0;
-	u = strtoul(uid_s, &end, 10);
-	if (errno || end == uid_s || *end || u == 0 || u > (uid_t)-2)
-		return false;
-	g = strtoul(gid_s, &end, 10);
-	if (errno || end == gid_s || *end || g > (gid_t)-2)
-		return false;
-	*uid = (uid_t)u;
-	*gid = (gid_t)g;
-	return true;
-}
-
-/* open(2) for writing an output, as the sudo user if any, never through a symlink. */
 static int open_output(const char *path)
 {
-	uid_t uid;
-	gid_t gid;
-	bool drop = sudo_user(&uid, &gid);
-	int fd, saved;
-
-	if (drop && (setegid(gid) || seteuid(uid)))
-		return -errno;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	saved = errno;
-	if (drop && (seteuid(0) || setegid(0))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	return fd >= 0 ? fd : -saved;
+	return cp_open_output(path, &the_user);
 }
 
 static FILE *open_output_file(const char *path)
@@ -291,8 +259,6 @@ static char *make_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
 	char *dir;
-	uid_t uid;
-	gid_t gid;
 
 	if (!base || !*base)
 		base = "/tmp";
@@ -306,7 +272,7 @@ static char *make_tmpdir(void)
 		return NULL;
 	}
 	/* concprof writes --json as the sudo user: into a directory of theirs. */
-	if (sudo_user(&uid, &gid) && chown(dir, uid, gid)) {
+	if (the_user.drop && chown(dir, the_user.uid, the_user.gid)) {
 		complain(_("cannot give %s to the calling user: %s"), dir, strerror(errno));
 		rmdir(dir);
 		free(dir);
@@ -796,6 +762,15 @@ int cp_compare_main(int argc, char **argv)
 	}
 	if (ret)
 		goto out;
+	{
+		char msg[256];
+
+		if (cp_user_from_env(&the_user, msg, sizeof(msg))) {
+			complain("%s", msg);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
 	inputs = calloc((size_t)argc + 1, sizeof(*inputs));
 	if (!inputs) {
 		complain("%s", strerror(ENOMEM));
