@@ -549,12 +549,15 @@ struct vma_ctx {
 	u64 addr;
 	u64 offset;
 	struct file *file;
+	u64 start, end;
 };
 
 static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
 	struct vma_ctx *c = data;
 
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
 	c->file = vma->vm_file;
 	c->offset = c->addr - vma->vm_start + (vma->vm_pgoff << 12);
 	return 0;
@@ -635,6 +638,33 @@ static __always_inline void lock_blocked(struct cp_kthread *t)
 	add_id(l->waiters, &l->nr_waiters, &l->more_waiters, t->tid);
 }
 
+/*
+ * The deepest its stack has been seen: its user stack pointer when it leaves a CPU (where a
+ * syscall or an interrupt entered the kernel). sched_switch runs as the thread switching out.
+ */
+static __always_inline void note_user_sp(struct cp_kthread *t)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	u64 sp = BPF_CORE_READ(regs, sp);
+	struct vma_ctx c = {};
+
+	if (sp && (!t->min_user_sp || sp < t->min_user_sp))
+		t->min_user_sp = sp;
+	sp = t->min_user_sp;
+	if (!sp || (t->stack_end && sp >= t->stack_start && sp < t->stack_end))
+		return;
+	/* Its stack's mapping (a pthread's, or the main [stack], which grows): looked up again
+	 * at each switch-out until found, since the lookup gives up while another thread holds
+	 * the mmap lock (creating threads maps their stacks).
+	 */
+	c.addr = sp;
+	if (!bpf_find_vma(task, sp, vma_cb, &c, 0) && c.end > sp) {
+		t->stack_start = c.start;
+		t->stack_end = c.end;
+	}
+}
+
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, unsigned int prev_state, bool btf)
 {
@@ -662,6 +692,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		account(pt, now);
 		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
+		note_user_sp(pt);
 		pt->run_delay_at_out = TASK_FIELD(btf, prev, sched_info.run_delay);
 		pt->sum_at_out = TASK_FIELD(btf, prev, se.sum_exec_runtime);
 		if (prev_state & TASK_DEAD) {
@@ -871,6 +902,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 		return 0;
 	/* Thread names set with prctl(PR_SET_NAME) after start. */
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
+	note_user_sp(t);
 	/* do_exit() has already counted this thread out of signal->live. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

@@ -80,6 +80,9 @@ struct cp_kthread {
 	 */
 	unsigned long long base_nvcsw, base_nivcsw, base_migrations;
 	unsigned long long first_run_ns; /* its first switch-in, 0 until then */
+	unsigned long long min_user_sp;	 /* the lowest user stack pointer seen at a switch-out */
+	unsigned long long stack_start;	 /* the mapping that stack pointer lies in, once found */
+	unsigned long long stack_end;
 	char comm[CP_TASK_COMM_LEN];
 };
 

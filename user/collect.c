@@ -424,6 +424,10 @@ static void to_thread(struct cp_kthread *k, uint64_t start, uint64_t end_ns, str
 		.end_ns = rel(k->end_ns, start),
 		.exited = exited,
 		.first_run_ns = k->first_run_ns > k->start_ns ? k->first_run_ns - k->start_ns : 0,
+		.stack_reserved_bytes = k->stack_end - k->stack_start,
+		.stack_used_bytes = k->min_user_sp >= k->stack_start && k->min_user_sp < k->stack_end
+					    ? k->stack_end - k->min_user_sp
+					    : 0,
 		.user_ns = k->user_ns,
 		.sys_ns = k->sys_ns,
 		.runnable_preempted_ns = k->rq_preempted_ns,

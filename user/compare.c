@@ -149,6 +149,18 @@ void cp_compare_figures(const struct cp_run *run, const struct cp_run *first,
 			f->peak_rss_max = rss;
 	}
 
+	for (size_t i = 0; i < run->nr_threads; i++) {
+		const struct cp_thread *t = &run->threads[i];
+
+		if (t->tid == t->pid || !t->stack_reserved_bytes)
+			continue;
+		f->nr_stacks_known++;
+		f->stack_reserved_sum += t->stack_reserved_bytes;
+		f->stack_used_sum += t->stack_used_bytes;
+		if (t->stack_used_bytes > f->stack_used_max)
+			f->stack_used_max = t->stack_used_bytes;
+	}
+
 	f->pipe_blocked_ns = a.totals.blocked_ns[CP_REASON_PIPE];
 	f->lock_blocked_ns = a.totals.blocked_ns[CP_REASON_LOCK];
 	startup_figures(run, f);
@@ -693,7 +705,7 @@ static void cpu_use_rows(struct compare *c)
 static void memory_rows(struct compare *c)
 {
 	struct table *t = &c->table;
-	struct row *largest, *mean, *all;
+	struct row *largest, *mean, *all, *reserved, *used;
 
 	add_row(t, ROW_GROUP, 0, PAINT_BOLD, "%s", _("memory"));
 	largest = add_row(t, ROW_VALUES, 1, PAINT_NONE, "%s",
@@ -716,6 +728,22 @@ static void memory_rows(struct compare *c)
 		set_cell(mean, i, PAINT_NONE, "%s", bytes(f->peak_rss_sum / f->nr_rss_known).s);
 		set_cell(all, i, PAINT_NONE, "%s%s", f->nr_rss_known < f->nr_procs ? "≥ " : "",
 			 bytes(f->peak_rss_sum).s);
+	}
+	reserved = add_row(t, ROW_VALUES, 1, PAINT_NONE, "%s",
+			   _("thread stack reserved, mean per thread"));
+	used = add_row(t, ROW_VALUES, 1, PAINT_NONE, "%s",
+		       _("thread stack used, mean (deepest seen)"));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cp_compare_figures *f = &c->f[i];
+
+		if (!f->nr_stacks_known) {
+			set_cell(reserved, i, PAINT_DIM, "–");
+			set_cell(used, i, PAINT_DIM, "–");
+			continue;
+		}
+		set_cell(reserved, i, PAINT_NONE, "%s",
+			 bytes(f->stack_reserved_sum / f->nr_stacks_known).s);
+		set_cell(used, i, PAINT_NONE, "%s", bytes(f->stack_used_sum / f->nr_stacks_known).s);
 	}
 }
 
@@ -1311,6 +1339,13 @@ static json_object *json_run(const struct compare *c, size_t i)
 	add_u64_or_null(memory, "peak_rss_mean_bytes", f->nr_rss_known,
 			f->nr_rss_known ? f->peak_rss_sum / f->nr_rss_known : 0);
 	add_u64_or_null(memory, "peak_rss_sum_bytes", f->nr_rss_known, f->peak_rss_sum);
+	add_u64(memory, "thread_stacks_known", f->nr_stacks_known);
+	add_u64_or_null(memory, "thread_stack_reserved_mean_bytes", f->nr_stacks_known,
+			f->nr_stacks_known ? f->stack_reserved_sum / f->nr_stacks_known : 0);
+	add_u64_or_null(memory, "thread_stack_used_mean_bytes", f->nr_stacks_known,
+			f->nr_stacks_known ? f->stack_used_sum / f->nr_stacks_known : 0);
+	add_u64_or_null(memory, "thread_stack_used_max_bytes", f->nr_stacks_known,
+			f->stack_used_max);
 	json_object_object_add(o, "memory", memory);
 
 	add_u64(comm, "pipe_blocked_ns", f->pipe_blocked_ns);

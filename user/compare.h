@@ -92,6 +92,9 @@ struct cp_compare_figures {
 	/* memory: peak resident memory of each process; 0 = unknown (still alive at the end) */
 	size_t nr_rss_known;
 	uint64_t peak_rss_max, peak_rss_sum; /* over the processes where it is known */
+	/* Stacks of the threads a process created (not its main thread), where known. */
+	size_t nr_stacks_known;
+	uint64_t stack_reserved_sum, stack_used_sum, stack_used_max;
 
 	/* communication, summed over the threads */
 	uint64_t pipe_blocked_ns, lock_blocked_ns;

@@ -351,6 +351,8 @@ static void write_thread(struct cp_json *w, const struct cp_thread *t)
 	cp_json_kv_u64(w, "end_ns", t->end_ns);
 	cp_json_kv_bool(w, "exited", t->exited);
 	cp_json_kv_u64(w, "first_run_ns", t->first_run_ns);
+	cp_json_kv_u64(w, "stack_reserved_bytes", t->stack_reserved_bytes);
+	cp_json_kv_u64(w, "stack_used_bytes", t->stack_used_bytes);
 	cp_json_kv_u64(w, "user_ns", t->user_ns);
 	cp_json_kv_u64(w, "sys_ns", t->sys_ns);
 	cp_json_kv_u64(w, "runnable_ns", cp_thread_runnable_ns(t));

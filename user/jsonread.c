@@ -268,6 +268,8 @@ static void read_thread(struct reader *r, json_object *o, const char *where, str
 	read_u64(r, o, where, "end_ns", &t->end_ns, true);
 	read_bool(r, o, where, "exited", &t->exited, true);
 	read_u64(r, o, where, "first_run_ns", &t->first_run_ns, false);
+	read_u64(r, o, where, "stack_reserved_bytes", &t->stack_reserved_bytes, false);
+	read_u64(r, o, where, "stack_used_bytes", &t->stack_used_bytes, false);
 	read_u64(r, o, where, "user_ns", &t->user_ns, true);
 	read_u64(r, o, where, "sys_ns", &t->sys_ns, true);
 	read_u64(r, o, where, "runnable_preempted_ns", &t->runnable_preempted_ns, true);

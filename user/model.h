@@ -39,6 +39,9 @@ struct cp_thread {
 	/* From its creation to its first run on a CPU: the start-up cost the scheduler adds.
 	 * 0 for the launched thread (it starts on a CPU) and threads that never ran. */
 	uint64_t first_run_ns;
+	/* Its stack: the mapping's size, and how deep it was seen used (the lowest user stack
+	 * pointer at a switch-out, a lower bound on what is resident). 0 if unknown (alive). */
+	uint64_t stack_reserved_bytes, stack_used_bytes;
 
 	uint64_t user_ns;
 	uint64_t sys_ns;

@@ -224,7 +224,7 @@ static void put_rec(struct wbuf *b, const struct cp_rec *r, uint64_t prev_ts)
 #ifdef __LP64__
 _Static_assert(sizeof(struct cp_run) == 192, "cp_run changed: record the new field");
 _Static_assert(sizeof(struct cp_process) == 64, "cp_process changed: record the new field");
-_Static_assert(sizeof(struct cp_thread) == 240, "cp_thread changed: record the new field");
+_Static_assert(sizeof(struct cp_thread) == 256, "cp_thread changed: record the new field");
 _Static_assert(sizeof(struct cp_lock) == 144, "cp_lock changed: record the new field");
 _Static_assert(sizeof(struct cp_concurrency) == 24, "cp_concurrency changed: record it");
 #endif
@@ -348,6 +348,8 @@ static void write_threads(struct writer *w, const struct cp_run *run)
 		put_u(b, t->end_ns);
 		put_bool(b, t->exited);
 		put_u(b, t->first_run_ns);
+		put_u(b, t->stack_reserved_bytes);
+		put_u(b, t->stack_used_bytes);
 		put_u(b, t->user_ns);
 		put_u(b, t->sys_ns);
 		put_u(b, t->runnable_preempted_ns);
@@ -931,6 +933,8 @@ static int parse_threads(struct cursor *c, struct cp_run *run)
 		t->end_ns = get_u(c);
 		t->exited = get_bool(c);
 		t->first_run_ns = get_u(c);
+		t->stack_reserved_bytes = get_u(c);
+		t->stack_used_bytes = get_u(c);
 		t->user_ns = get_u(c);
 		t->sys_ns = get_u(c);
 		t->runnable_preempted_ns = get_u(c);

@@ -37,7 +37,7 @@
  *           s exit_code; s term_signal; u peak_rss_bytes
  *           (comm: one byte length ≤ 16, then the bytes, none NUL)
  *   "THRD"  u count; per thread: s tid; s pid; comm; u start_ns; u end_ns; bool exited;
- *           u first_run_ns; u user_ns; u sys_ns; u runnable_preempted_ns; u runnable_woken_ns;
+ *           u first_run_ns; u stack_reserved_bytes; u stack_used_bytes; u user_ns; u sys_ns; u runnable_preempted_ns; u runnable_woken_ns;
  *           8 × u blocked_ns[reason] (enum cp_reason order); s other_syscall;
  *           u voluntary_switches; u involuntary_switches; u migrations; u syscalls;
  *           u net_rx_bytes; u net_tx_bytes; u disk_read_bytes; u disk_write_bytes;
