@@ -642,11 +642,14 @@ static __always_inline void lock_blocked(struct cp_kthread *t)
  * The deepest its stack has been seen: its user stack pointer when it leaves a CPU (where a
  * syscall or an interrupt entered the kernel). sched_switch runs as the thread switching out.
  */
-static __always_inline void note_user_sp(struct cp_kthread *t)
+static __always_inline void note_user_sp(struct cp_kthread *t, struct task_struct *prev, bool btf)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* tp_btf's prev is a trusted pointer and its registers a direct load; raw_tp has the
+	 * same task (sched_switch runs as prev) as current.
+	 */
+	struct task_struct *task = btf ? prev : bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	u64 sp = BPF_CORE_READ(regs, sp);
+	u64 sp = btf ? regs->sp : BPF_CORE_READ(regs, sp);
 	struct vma_ctx c = {};
 
 	if (sp && (!t->min_user_sp || sp < t->min_user_sp))
@@ -692,7 +695,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		account(pt, now);
 		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
-		note_user_sp(pt);
+		note_user_sp(pt, prev, btf);
 		pt->run_delay_at_out = TASK_FIELD(btf, prev, sched_info.run_delay);
 		pt->sum_at_out = TASK_FIELD(btf, prev, se.sum_exec_runtime);
 		if (prev_state & TASK_DEAD) {
@@ -902,7 +905,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 		return 0;
 	/* Thread names set with prctl(PR_SET_NAME) after start. */
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
-	note_user_sp(t);
+	note_user_sp(t, NULL, false);
 	/* do_exit() has already counted this thread out of signal->live. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
