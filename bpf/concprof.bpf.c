@@ -1003,6 +1003,12 @@ static __always_inline int handle_sys_exit(long ret, bool btf)
 	}
 	t->syscall_nr = -1;
 	t->syscall_fd = -1;
+	/* Its stack's mapping, until found: the lookup at a switch-out can fail for a while (its
+	 * unlock is deferred there, and another thread may hold the mmap lock); here, in the
+	 * thread's own context with interrupts on, it seldom does.
+	 */
+	if (!t->stack_end)
+		note_user_sp(t, NULL, false);
 	return 0;
 }
 

@@ -41,6 +41,22 @@ if check_started(tap, r, expect_threads=101):
            bad_res[:8])
     tap.ok(not bad_used, "stacks: each thread's stack used is the 1 MiB it touched (+ <= 64 KiB)",
            bad_used[:8])
+    # Start-up: from clone to the first run is the first wait the kernel counts in the new
+    # thread's run_delay (schedstat), which the thread read first thing (start_run_delay_ns;
+    # it may hold a later wait too, if the thread was preempted before reading it).
+    late, close = [], 0
+    for g in workers:
+        t = r.thread(g["tid"])
+        if not t:
+            continue
+        if t["first_run_ns"] > g["start_run_delay_ns"] + 500_000:
+            late.append(f"tid {g['tid']}: first_run {t['first_run_ns']}, run_delay at start "
+                        f"{g['start_run_delay_ns']}")
+        close += abs(t["first_run_ns"] - g["start_run_delay_ns"]) <= 500_000
+    tap.ok(not late, "stacks: clone to first run <= the kernel's run_delay at the thread's start "
+           "+ 0.5 ms", late[:8])
+    tap.ok(close >= 0.8 * len(workers), "stacks: and within 0.5 ms of it for >= 80% of threads",
+           [f"{close} of {len(workers)}"])
     seq = os.path.join(r.tmpdir, "out.json")
     p = subprocess.run([CONCPROF, "compare", "-q", "--json", "-", seq, seq], capture_output=True)
     ok = p.returncode == 0
