@@ -4,6 +4,7 @@
  * cell per run) built once and printed as text or Markdown, or the figures as JSON.
  */
 #include "compare.h"
+#include "paint.h"
 
 #include "analyze.h"
 #include "fmt.h"
@@ -397,30 +398,7 @@ enum cp_verdict_kind cp_compare_verdict(char *buf, size_t len, const struct cp_c
 
 /* --- the table -------------------------------------------------------------------------------- */
 
-enum paint {
-	PAINT_NONE,
-	PAINT_BOLD,
-	PAINT_DIM,
-	PAINT_USER,
-	PAINT_SYS,
-	PAINT_RUNNABLE,
-	PAINT_BLOCKED,
-	PAINT_GOOD,
-	PAINT_BAD,
-};
-
-/* As the report paints them (render.c): the states keep their colours. */
-static const char *const paint_codes[] = {
-	[PAINT_NONE] = "",
-	[PAINT_BOLD] = "\033[1m",
-	[PAINT_DIM] = "\033[2m",
-	[PAINT_USER] = "\033[32m",
-	[PAINT_SYS] = "\033[31m",
-	[PAINT_RUNNABLE] = "\033[33m",
-	[PAINT_BLOCKED] = "\033[36m",
-	[PAINT_GOOD] = "\033[1;32m",
-	[PAINT_BAD] = "\033[1;31m",
-};
+/* Colours: paint.h (the report's: the states keep their colours). */
 
 enum row_kind {
 	ROW_HEADING, /* a section: "Time" */
@@ -430,13 +408,13 @@ enum row_kind {
 
 struct cell {
 	char s[CELL_LEN];
-	enum paint paint;
+	enum cp_paint paint;
 };
 
 struct row {
 	enum row_kind kind;
 	int indent;
-	enum paint paint;
+	enum cp_paint paint;
 	char label[LABEL_LEN];
 	struct cell *cells; /* one per run; NULL unless ROW_VALUES */
 };
@@ -462,7 +440,7 @@ struct compare {
 };
 
 static struct row *__attribute__((format(printf, 5, 6)))
-add_row(struct table *t, enum row_kind kind, int indent, enum paint paint, const char *fmt, ...)
+add_row(struct table *t, enum row_kind kind, int indent, enum cp_paint paint, const char *fmt, ...)
 {
 	struct row *row;
 	va_list ap;
@@ -497,7 +475,7 @@ add_row(struct table *t, enum row_kind kind, int indent, enum paint paint, const
 }
 
 static void __attribute__((format(printf, 4, 5)))
-set_cell(struct row *row, size_t i, enum paint paint, const char *fmt, ...)
+set_cell(struct row *row, size_t i, enum cp_paint paint, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -526,7 +504,7 @@ static uint64_t figure_u64(const struct cp_compare_figures *f, size_t offset)
 	return v;
 }
 
-static void duration_row(struct compare *c, int indent, enum paint paint, const char *label,
+static void duration_row(struct compare *c, int indent, enum cp_paint paint, const char *label,
 			 size_t offset)
 {
 	struct row *row = add_row(&c->table, ROW_VALUES, indent, paint, "%s", label);
@@ -580,9 +558,9 @@ static void time_rows(struct compare *c)
 	row = add_row(t, ROW_VALUES, 0, PAINT_BOLD, _("speed-up vs %s"), base);
 	for (size_t i = 0; i < c->n; i++) {
 		double s = c->f[i].speedup;
-		enum paint p = i == 0			    ? PAINT_NONE
+		enum cp_paint p = i == 0			    ? PAINT_NONE
 			       : s >= CP_COMPARE_FASTER	    ? PAINT_GOOD
-			       : s <= 1 / CP_COMPARE_FASTER ? PAINT_BAD
+			       : s <= 1 / CP_COMPARE_FASTER ? PAINT_WARN
 							    : PAINT_NONE;
 
 		if (s > 0)
@@ -921,12 +899,12 @@ struct text {
 	int width;
 };
 
-static const char *on(const struct text *x, enum paint p)
+static const char *on(const struct text *x, enum cp_paint p)
 {
-	return x->color ? paint_codes[p] : "";
+	return x->color ? cp_paint_codes[p] : "";
 }
 
-static const char *off(const struct text *x, enum paint p)
+static const char *off(const struct text *x, enum cp_paint p)
 {
 	return x->color && p != PAINT_NONE ? "\033[0m" : "";
 }
@@ -938,7 +916,7 @@ static void spaces(FILE *out, size_t n)
 }
 
 /* s in a column of the given width, painted; right-aligned for numbers. */
-static void text_cell(const struct text *x, const char *s, size_t width, bool right, enum paint p)
+static void text_cell(const struct text *x, const char *s, size_t width, bool right, enum cp_paint p)
 {
 	size_t w = cp_utf8_width(s), pad = w < width ? width - w : 0;
 
@@ -971,7 +949,7 @@ static size_t width_n(const char *s, size_t n)
 
 /* text word-wrapped to the width: the first line after first_prefix, the others after rest. */
 static void text_wrap(const struct text *x, const char *first_prefix, const char *rest_prefix,
-		      const char *text, enum paint p)
+		      const char *text, enum cp_paint p)
 {
 	size_t col = cp_utf8_width(first_prefix), line_start = col;
 	const char *s = text;

@@ -5,6 +5,7 @@
 #include "fmt.h"
 #include "i18n.h"
 #include "locks.h"
+#include "paint.h"
 #include "syscalls.h"
 
 #include <ctype.h>
@@ -27,28 +28,7 @@
 #define REASON_ALONE_FRAC  0.99
 #define MAX_REASONS_LISTED 3
 
-enum paint {
-	PAINT_NONE,
-	PAINT_BOLD,
-	PAINT_DIM,
-	PAINT_USER,
-	PAINT_SYS,
-	PAINT_RUNNABLE,
-	PAINT_BLOCKED,
-	PAINT_WARN,
-};
-
-/* The states keep their colours everywhere: summary, state bars, table headings. */
-static const char *const paint_codes[] = {
-	[PAINT_NONE] = "",
-	[PAINT_BOLD] = "\033[1m",
-	[PAINT_DIM] = "\033[2m",
-	[PAINT_USER] = "\033[32m",
-	[PAINT_SYS] = "\033[31m",
-	[PAINT_RUNNABLE] = "\033[33m",
-	[PAINT_BLOCKED] = "\033[36m",
-	[PAINT_WARN] = "\033[1;31m",
-};
+/* Colours: paint.h. */
 
 struct report {
 	FILE *out;
@@ -59,12 +39,12 @@ struct report {
 	size_t max_rows;
 };
 
-static const char *on(const struct report *r, enum paint p)
+static const char *on(const struct report *r, enum cp_paint p)
 {
-	return r->color ? paint_codes[p] : "";
+	return r->color ? cp_paint_codes[p] : "";
 }
 
-static const char *off(const struct report *r, enum paint p)
+static const char *off(const struct report *r, enum cp_paint p)
 {
 	return r->color && p != PAINT_NONE ? "\033[0m" : "";
 }
@@ -132,7 +112,7 @@ static void spaces(const struct report *r, size_t n)
 }
 
 /* s in a column of the given width, painted; right-aligned for numbers. */
-static void cell(const struct report *r, const char *s, size_t width, bool right, enum paint p)
+static void cell(const struct report *r, const char *s, size_t width, bool right, enum cp_paint p)
 {
 	size_t w = cp_utf8_width(s), pad = w < width ? width - w : 0;
 
@@ -158,7 +138,7 @@ static void heading(const struct report *r, const char *title)
  * rest_prefix (both plain spaces or short marks, counted as their display width).
  */
 static void wrap(const struct report *r, const char *first_prefix, const char *rest_prefix,
-		 const char *text, enum paint p)
+		 const char *text, enum cp_paint p)
 {
 	size_t col = cp_utf8_width(first_prefix), line_start = col;
 	const char *s = text;
@@ -187,7 +167,7 @@ static void wrap(const struct report *r, const char *first_prefix, const char *r
  * A bar of up to `cells` columns in eighths of a cell; any non-zero share shows at least a sliver.
  * Returns the columns it took: the caller pads only if something follows.
  */
-static size_t bar(const struct report *r, double frac, size_t cells, enum paint p)
+static size_t bar(const struct report *r, double frac, size_t cells, enum cp_paint p)
 {
 	static const char *const partial[] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
 	size_t eighths, used;
@@ -465,7 +445,7 @@ static void render_levels(const struct report *r)
 struct state_line {
 	const char *label;
 	uint64_t ns;
-	enum paint paint;
+	enum cp_paint paint;
 	int indent; /* 1: a part of the line above */
 	const char *meaning;
 };
@@ -624,7 +604,7 @@ static void render_wall(const struct report *r)
 struct column {
 	const char *title;
 	bool right;	  /* numbers are right-aligned */
-	enum paint paint; /* of the title: a state's colour */
+	enum cp_paint paint; /* of the title: a state's colour */
 	size_t width;
 };
 
@@ -634,7 +614,7 @@ struct table {
 	char *cells; /* nr_rows * nr_cols cells of CELL_LEN bytes */
 };
 
-static void add_column(struct table *t, const char *title, bool right, enum paint paint)
+static void add_column(struct table *t, const char *title, bool right, enum cp_paint paint)
 {
 	if (t->nr_cols < MAX_COLUMNS)
 		t->cols[t->nr_cols++] =
