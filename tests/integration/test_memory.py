@@ -5,7 +5,7 @@
 - tests/gt/stacks: 100 threads each touch 1 MiB of their stack and block there. For every
   worker, stack_reserved_bytes is the size of its stack's mapping as /proc/self/maps shows it
   to the thread, and stack_used_bytes (the deepest its stack pointer was seen) is the 1 MiB it
-  touched, plus at most 64 KiB of frames above (for at least 90 of them the mapping is found:
+  touched, plus at most 64 KiB of frames above (for at least 75 of them the mapping is found:
   the lookup gives up while the mmap lock is taken); compare --json reports the same means;
   clone to first run agrees with the kernel's run_delay as the thread read it at its start.
 - A process that touches 64 MiB: its peak_rss_bytes is at least 64 MiB and less than
@@ -45,7 +45,7 @@ if check_started(tap, r, expect_threads=101):
         if not g["touched_bytes"] <= t["stack_used_bytes"] <= g["touched_bytes"] + 64 * 1024:
             bad_used.append(f"tid {g['tid']}: used {t['stack_used_bytes']}, touched "
                             f"{g['touched_bytes']}")
-    tap.ok(unknown <= 10, "stacks: the stack's mapping is known for at least 90 of 100 threads",
+    tap.ok(unknown <= 25, "stacks: the stack's mapping is known for at least 75 of 100 threads",
            [f"{unknown} unknown"])
     tap.ok(not bad_res, "stacks: each known stack reserved == its mapping in /proc/self/maps",
            bad_res[:8])
