@@ -388,6 +388,8 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
 	u32 cpu = bpf_get_smp_processor_id();
 
 	switch_in(t, task, switched_in, false);
+	if (!t->first_run_ns) /* its first switch-in was one the kernel did not report */
+		t->first_run_ns = switched_in;
 	t->sum_at_in -= now - switched_in < t->sum_at_in ? now - switched_in : t->sum_at_in;
 	t->slice_repaired = 1;
 	if (t->ran) {
