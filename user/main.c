@@ -633,6 +633,17 @@ static int open_output_or_complain(const char *path, const struct cp_user *user)
 	return fd;
 }
 
+/* Every output the options name, opened before anything runs: a bad path fails first. */
+static void open_outputs(const struct options *o, const struct cp_user *user, struct outputs *out)
+{
+	out->json_fd = open_output_or_complain(o->json_path, user);
+	out->report_fd = open_output_or_complain(o->report_path, user);
+	out->perfetto_fd = open_output_or_complain(o->perfetto_path, user);
+	out->html_fd = open_output_or_complain(o->html_path, user);
+	out->spans_fd = open_output_or_complain(o->spans_path, user);
+	out->tl = NULL;
+}
+
 /* Writes the recording; a file left half-written would only confuse `report` later. */
 static int write_recording(int fd, const char *path, const struct cp_run *run,
 			   struct cp_collector *c)
@@ -698,12 +709,7 @@ static int report_main(int argc, char **argv)
 		code = EXIT_TOOL;
 		goto out;
 	}
-	out.json_fd = open_output_or_complain(o.json_path, &user);
-	out.report_fd = open_output_or_complain(o.report_path, &user);
-	out.perfetto_fd = open_output_or_complain(o.perfetto_path, &user);
-	out.html_fd = open_output_or_complain(o.html_path, &user);
-	out.spans_fd = open_output_or_complain(o.spans_path, &user);
-	out.tl = NULL;
+	open_outputs(&o, &user, &out);
 	if (o.want_timeline) {
 		err = cp_timeline_build(&tl, &run, &stream, meta.origin_ns);
 		if (err)
@@ -755,12 +761,7 @@ int main(int argc, char **argv)
 		return EXIT_TOOL;
 	}
 	/* Open the outputs first: a bad path should fail before the workload runs. */
-	out.json_fd = open_output_or_complain(o.json_path, &user);
-	out.report_fd = open_output_or_complain(o.report_path, &user);
-	out.perfetto_fd = open_output_or_complain(o.perfetto_path, &user);
-	out.html_fd = open_output_or_complain(o.html_path, &user);
-	out.spans_fd = open_output_or_complain(o.spans_path, &user);
-	out.tl = NULL;
+	open_outputs(&o, &user, &out);
 	record_fd = open_output_or_complain(o.record_path, &user);
 
 	if (!o.attach_pid) {
