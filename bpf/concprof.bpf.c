@@ -267,6 +267,48 @@ static __always_inline unsigned long long *bucket(struct cp_kthread *t, u8 state
  */
 #define TASK_FIELD(btf, task, field) ((btf) ? (task)->field : BPF_CORE_READ(task, field))
 
+/*
+ * The registers a task saved when it entered the kernel from user mode. `task` must be a
+ * trusted pointer (tp_btf's arguments, bpf_get_current_task_btf()); the raw_tp twins read
+ * through the result with BPF_CORE_READ (REGS_FIELD).
+ */
+static __always_inline struct pt_regs *user_regs(struct task_struct *task)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(task);
+}
+
+#define REGS_FIELD(btf, regs, field) ((btf) ? (regs)->field : BPF_CORE_READ(regs, field))
+
+/*
+ * The syscall a task in state KS_SYS is inside, and its first argument (x86_64: orig_ax and
+ * di). They are read where they are needed (a switch-out, a fork, a syscall's exit) rather
+ * than stored at every sys_enter, whose hot path is then a clock read and two additions.
+ */
+static __always_inline int regs_syscall(struct pt_regs *regs, bool btf)
+{
+	return (int)REGS_FIELD(btf, regs, orig_ax);
+}
+
+static __always_inline u64 regs_arg1(struct pt_regs *regs, bool btf)
+{
+	return REGS_FIELD(btf, regs, di);
+}
+
+/*
+ * The fd a blocked syscall waits on: its first argument, or for poll the first pollfd's
+ * (sched_switch runs as the task switching out, so its user memory is the current one).
+ */
+static __always_inline int syscall_fd(int nr, struct pt_regs *regs, bool btf)
+{
+	int fd = -1;
+
+	if (nr == CP_NR_poll || nr == CP_NR_ppoll)
+		bpf_probe_read_user(&fd, sizeof(fd), (void *)regs_arg1(regs, btf));
+	else if (cp_syscall_has_fd(nr))
+		fd = (int)regs_arg1(regs, btf);
+	return fd;
+}
+
 /* Only the fair class keeps se.prev_sum_exec_runtime, the sum at the latest switch-in. */
 static __always_inline bool is_cfs(struct task_struct *task, bool btf)
 {
@@ -364,11 +406,11 @@ static __always_inline bool counting(const struct cp_kthread *t)
 static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct task_struct *task,
 						    u64 now)
 {
-	u64 sum = BPF_CORE_READ(task, se.sum_exec_runtime);
-	u64 on_cpu = 0, switched_in;
+	u64 sum, on_cpu = 0, switched_in;
 
 	if (t->state == KS_USER || t->state == KS_SYS)
 		return;
+	sum = BPF_CORE_READ(task, se.sum_exec_runtime);
 	/* CPU time since we last saw it leave a CPU (or since fork, exec or the attach). */
 	if (sum >= t->sum_at_out)
 		on_cpu = sum - t->sum_at_out;
@@ -408,7 +450,7 @@ static __always_inline void repair_missed_switch_in(struct cp_kthread *t, struct
  * after that it was asleep (it is being woken) or waiting on the run queue (switching in).
  */
 static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struct task_struct *task,
-						     u64 now, bool woken)
+						     u64 now, bool woken, bool btf)
 {
 	u64 ran = BPF_CORE_READ(task, se.sum_exec_runtime) - t->sum_at_in;
 	u64 left = t->slice_start_ns + ran;
@@ -418,6 +460,10 @@ static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struc
 	if (left < t->since_ns)
 		left = t->since_ns;
 	account(t, left);
+	/* The task is not current: only tp_btf's trusted pointer reaches its registers. */
+	t->syscall_nr = t->state != KS_SYS ? -1
+			: btf	       ? regs_syscall(user_regs(task), true)
+				       : CP_SYSCALL_UNKNOWN;
 	if (woken) {
 		t->reason = cp_block_reason(t->syscall_nr, FDK_UNKNOWN, t->last_io_fdk, 0);
 		t->state = KS_BLOCKED;
@@ -485,22 +531,27 @@ static __always_inline u8 fd_kind(struct task_struct *task, int fd, bool btf)
 	if (fd < 0)
 		return FDK_UNKNOWN;
 	if (btf) {
+		struct llist_node *slot;
+
 		fdt = task->files->fdt;
 		if (!fdt || (unsigned int)fd >= fdt->max_fds)
 			return FDK_UNKNOWN;
-		fds = fdt->fd;
-	} else {
-		fdt = BPF_CORE_READ(task, files, fdt);
-		if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		/* fds[fd]: the verifier allows no variable index into a kernel object, so the
+		 * slot is read as the one pointer of a struct llist_node, a load rather than a
+		 * helper call.
+		 */
+		slot = bpf_rdonly_cast(fdt->fd + fd, bpf_core_type_id_kernel(struct llist_node));
+		file = bpf_rdonly_cast(slot->next, bpf_core_type_id_kernel(struct file));
+		if (!file)
 			return FDK_UNKNOWN;
-		fds = BPF_CORE_READ(fdt, fd);
-	}
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return FDK_UNKNOWN;
-	if (btf) {
-		file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 		return mode_kind(file->f_inode->i_mode);
 	}
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return FDK_UNKNOWN;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return FDK_UNKNOWN;
 	return mode_kind(BPF_CORE_READ(file, f_inode, i_mode));
 }
 
@@ -644,20 +695,16 @@ static __always_inline void lock_blocked(struct cp_kthread *t)
  * The deepest its stack has been seen: its user stack pointer when it leaves a CPU (where a
  * syscall or an interrupt entered the kernel). sched_switch runs as the thread switching out.
  */
-static __always_inline void note_user_sp(struct cp_kthread *t, struct task_struct *prev, bool btf)
+static __always_inline void note_user_sp(struct cp_kthread *t, struct task_struct *task,
+					 struct pt_regs *regs, bool btf)
 {
-	/* tp_btf's prev is a trusted pointer and its registers a direct load; raw_tp has the
-	 * same task (sched_switch runs as prev) as current.
-	 */
-	struct task_struct *task = btf ? prev : bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	u64 sp = btf ? regs->sp : BPF_CORE_READ(regs, sp);
+	u64 sp = REGS_FIELD(btf, regs, sp);
 	struct vma_ctx c = {};
 
 	if (sp && (!t->min_user_sp || sp < t->min_user_sp))
 		t->min_user_sp = sp;
 	sp = t->min_user_sp;
-	if (!sp || (t->stack_end && sp >= t->stack_start && sp < t->stack_end))
+	if (!sp || (t->stack_known && sp >= t->stack_start && sp < t->stack_end))
 		return;
 	/* Its stack's mapping (a pthread's, or the main [stack], which grows): looked up again
 	 * at each switch-out until found, since the lookup gives up while another thread holds
@@ -667,14 +714,15 @@ static __always_inline void note_user_sp(struct cp_kthread *t, struct task_struc
 	if (!bpf_find_vma(task, sp, vma_cb, &c, 0) && c.end > sp) {
 		t->stack_start = c.start;
 		t->stack_end = c.end;
+		t->stack_known = 1;
 	}
 }
 
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, unsigned int prev_state, bool btf)
 {
-	u32 prev_tid = BPF_CORE_READ(prev, pid);
-	u32 next_tid = BPF_CORE_READ(next, pid);
+	u32 prev_tid = TASK_FIELD(btf, prev, pid);
+	u32 next_tid = TASK_FIELD(btf, next, pid);
 	struct cp_kthread *pt = NULL, *nt = NULL;
 	u32 cpu = 0;
 	s32 shift;
@@ -691,13 +739,20 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	 * verifier refuses on pointers.
 	 */
 	if (pt && counting(pt)) {
+		/* tp_btf's prev is a trusted pointer; raw_tp's is not, but sched_switch runs as
+		 * prev, so current is the same task.
+		 */
+		struct task_struct *task = btf ? prev : bpf_get_current_task_btf();
+		struct pt_regs *regs = user_regs(task);
+
 		now = bpf_ktime_get_ns();
 		cpu = bpf_get_smp_processor_id();
 		repair_missed_switch_in(pt, prev, now);
 		account(pt, now);
 		shift = align_slice(pt, prev, now, btf);
 		pt->slice_start_ns = 0;
-		note_user_sp(pt, prev, btf);
+		pt->syscall_nr = pt->state == KS_SYS ? regs_syscall(regs, btf) : -1;
+		note_user_sp(pt, task, regs, btf);
 		pt->run_delay_at_out = TASK_FIELD(btf, prev, sched_info.run_delay);
 		pt->sum_at_out = TASK_FIELD(btf, prev, se.sum_exec_runtime);
 		if (prev_state & TASK_DEAD) {
@@ -716,18 +771,17 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			pt->involuntary_switches++;
 		} else {
 			int nr = pt->syscall_nr;
-			u8 fdk = FDK_UNKNOWN;
+			u8 fdk = fd_kind(prev, syscall_fd(nr, regs, btf), btf);
 
-			if (nr == CP_NR_poll || nr == CP_NR_ppoll || cp_syscall_has_fd(nr))
-				fdk = fd_kind(prev, pt->syscall_fd, btf);
 			pt->reason = cp_block_reason(nr, fdk, pt->last_io_fdk,
 						     prev_state & TASK_UNINTERRUPTIBLE);
 			if (pt->reason == CPR_OTHER)
 				pt->other_syscall = nr;
 			pt->lock_addr = 0;
-			if (pt->reason == CPR_LOCK && nr == CP_NR_futex && pt->futex_addr) {
-				pt->lock_addr = pt->futex_addr;
-				lock_blocked(pt);
+			if (pt->reason == CPR_LOCK && nr == CP_NR_futex) {
+				pt->lock_addr = regs_arg1(regs, btf);
+				if (pt->lock_addr)
+					lock_blocked(pt);
 			}
 			pt->state = KS_BLOCKED;
 			pt->voluntary_switches++;
@@ -740,7 +794,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			cpu = bpf_get_smp_processor_id();
 		}
 		if (nt->state == KS_USER || nt->state == KS_SYS)
-			repair_missed_switch_out(nt, next, now, false);
+			repair_missed_switch_out(nt, next, now, false, btf);
 		else if (nt->state == KS_BLOCKED)
 			repair_missed_wakeup(nt, next, now);
 		switch_in(nt, next, now, btf);
@@ -761,9 +815,9 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
  * the kernel's run_delay starts counting too. sched_waking can fire before the wakee has even
  * finished switching out.
  */
-static __always_inline int handle_wakeup(struct task_struct *p)
+static __always_inline int handle_wakeup(struct task_struct *p, bool btf)
 {
-	u32 tid = BPF_CORE_READ(p, pid);
+	u32 tid = TASK_FIELD(btf, p, pid);
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	u64 now;
 
@@ -774,7 +828,7 @@ static __always_inline int handle_wakeup(struct task_struct *p)
 		if ((t->state != KS_USER && t->state != KS_SYS) || BPF_CORE_READ(p, on_cpu))
 			return 0;
 		now = bpf_ktime_get_ns();
-		repair_missed_switch_out(t, p, now, true);
+		repair_missed_switch_out(t, p, now, true, btf);
 	} else {
 		now = bpf_ktime_get_ns();
 	}
@@ -785,35 +839,39 @@ static __always_inline int handle_wakeup(struct task_struct *p)
 	return 0;
 }
 
-static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
+				       bool btf)
 {
-	u32 parent_tid = BPF_CORE_READ(parent, pid);
+	u32 parent_tid = TASK_FIELD(btf, parent, pid);
 	struct cp_kthread *pt = bpf_map_lookup_elem(&threads, &parent_tid);
 	struct cp_kthread nt = {};
+	int nr = -1;
 	u64 now;
 
 	if (!pt || floor_only || !counting(pt))
 		return 0;
 	now = bpf_ktime_get_ns();
+	/* The fork (clone, clone3, vfork) the parent is inside: it runs as the parent. */
+	if (pt->state == KS_SYS)
+		nr = regs_syscall(user_regs(bpf_get_current_task_btf()), btf);
 	nt.tid = BPF_CORE_READ(child, pid);
 	nt.pid = BPF_CORE_READ(child, tgid);
 	nt.start_ns = now;
 	nt.since_ns = now;
 	/* New tasks wait for their first run as if woken; they start inside clone's return. */
 	nt.state = KS_RQ_WOKEN;
-	nt.syscall_nr = pt->syscall_nr;
-	nt.syscall_fd = -1;
+	nt.syscall_nr = nr;
 	nt.other_syscall = -1;
 	nt.last_io_fdk = pt->last_io_fdk;
 	BPF_CORE_READ_STR_INTO(&nt.comm, child, comm);
 	insert_thread(nt.tid, &nt);
 	if (nt.tid == nt.pid)
 		insert_process(child, now);
-	emit(now, EV_FORK, parent_tid, nt.tid == nt.pid, pt->syscall_nr, nt.tid, nt.pid);
+	emit(now, EV_FORK, parent_tid, nt.tid == nt.pid, nr, nt.tid, nt.pid);
 	return 0;
 }
 
-static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
+static __always_inline int handle_exec(struct task_struct *p, u32 old_tid, bool btf)
 {
 	u32 tid = BPF_CORE_READ(p, pid);
 	struct cp_kthread *t;
@@ -845,7 +903,6 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 		t->since_ns = now;
 		t->state = KS_SYS;
 		t->syscall_nr = CP_NR_execve;
-		t->syscall_fd = -1;
 		t->other_syscall = -1;
 		t->ran = 1;
 		t->last_cpu = bpf_get_smp_processor_id();
@@ -869,7 +926,9 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid)
 	proc = bpf_map_lookup_elem(&procs, &t->pid);
 	if (proc)
 		BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
-	emit(now, EV_EXEC, tid, started, t->syscall_nr, 0, 0);
+	/* Inside execve or execveat, which it runs as. */
+	emit(now, EV_EXEC, tid, started, regs_syscall(user_regs(bpf_get_current_task_btf()), btf), 0,
+	     0);
 	return 0;
 }
 
@@ -902,12 +961,14 @@ static __always_inline int handle_exit(struct task_struct *p)
 	u32 pid = BPF_CORE_READ(p, tgid);
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	struct cp_kprocess *proc;
+	struct task_struct *task;
 
 	if (!t || floor_only || !counting(t))
 		return 0;
 	/* Thread names set with prctl(PR_SET_NAME) after start. */
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
-	note_user_sp(t, NULL, false);
+	task = bpf_get_current_task_btf(); /* p: the exit runs as the exiting thread */
+	note_user_sp(t, task, user_regs(task), false);
 	/* do_exit() has already counted this thread out of signal->live. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
@@ -921,96 +982,104 @@ static __always_inline int handle_exit(struct task_struct *p)
 	return 0;
 }
 
-static __always_inline int handle_sys_enter(struct pt_regs *regs, long id)
+/*
+ * Every syscall's entry and exit: the hot path. A thread in the state it should be in pays a
+ * clock read and two additions at each; everything else (the syscall's number and fd, what
+ * it blocks on) is read from its saved registers at the rare points that need it.
+ */
+static __always_inline void sys_enter_slow(struct cp_kthread *t, u64 now)
+{
+	repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
+	account(t, now);
+	t->state = KS_SYS;
+	t->syscalls++;
+}
+
+static __always_inline int handle_sys_enter(void)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
-	int nr = id;
 	u64 now;
 
-	if (!t || floor_only || !counting(t))
+	if (!t || floor_only)
 		return 0;
+	if (t->state != KS_USER) {
+		if (counting(t))
+			sys_enter_slow(t, bpf_ktime_get_ns());
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
-	if (t->state != KS_USER && t->state != KS_SYS) /* rare: keep the helper call off the hot path */
-		repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
-	if (t->state == KS_USER) { /* the hot path: no need for account()'s switch */
-		t->user_ns += now - t->since_ns;
-		t->since_ns = now;
-	} else {
-		account(t, now);
-	}
+	t->user_ns += now - t->since_ns;
+	t->since_ns = now;
 	t->state = KS_SYS;
-	t->syscall_nr = nr;
 	t->syscalls++;
-	t->syscall_fd = -1;
-	if (nr == CP_NR_futex)
-		t->futex_addr = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (nr == CP_NR_poll || nr == CP_NR_ppoll) {
-		/* What a poll waits on: its first pollfd's fd. */
-		void *fds = (void *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-
-		bpf_probe_read_user(&t->syscall_fd, sizeof(int), fds);
-	} else if (cp_syscall_has_fd(nr)) {
-		t->syscall_fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	}
 	return 0;
 }
 
-static __always_inline int handle_sys_exit(long ret, bool btf)
+/* Bytes a read or write moved, by the kind of file it went through. */
+static __always_inline void count_io(struct cp_kthread *t, int dir, u8 fdk, long ret)
+{
+	if (fdk == FDK_SOCKET) {
+		if (dir == CP_IO_IN)
+			t->net_rx_bytes += ret;
+		else
+			t->net_tx_bytes += ret;
+	} else if (fdk == FDK_PIPE) {
+		if (dir == CP_IO_IN)
+			t->pipe_read_bytes += ret;
+		else
+			t->pipe_write_bytes += ret;
+	} else if (fdk == FDK_REGULAR) {
+		if (dir == CP_IO_IN)
+			t->disk_read_bytes += ret;
+		else
+			t->disk_write_bytes += ret;
+	}
+	if (fdk == FDK_SOCKET || fdk == FDK_PIPE)
+		t->last_io_fdk = fdk;
+}
+
+static __always_inline int handle_sys_exit(struct pt_regs *regs, long ret, bool btf)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
-	int dir;
+	struct task_struct *task;
+	int nr, dir;
 	u64 now;
 
-	if (!t || floor_only || !counting(t))
+	if (!t || floor_only)
 		return 0;
-	now = bpf_ktime_get_ns();
-	if (t->state != KS_USER && t->state != KS_SYS) /* rare: keep the helper call off the hot path */
+	if (t->state != KS_SYS) {
+		if (!counting(t))
+			return 0;
+		now = bpf_ktime_get_ns();
 		repair_missed_switch_in(t, (struct task_struct *)bpf_get_current_task(), now);
-	if (t->state == KS_SYS) {
+		account(t, now);
+	} else {
+		now = bpf_ktime_get_ns();
 		t->sys_ns += now - t->since_ns;
 		t->since_ns = now;
-	} else {
-		account(t, now);
 	}
 	t->state = KS_USER;
-	dir = cp_syscall_io_dir(t->syscall_nr);
-	if (dir && ret > 0) {
-		struct task_struct *task = btf ? bpf_get_current_task_btf()
-					       : (struct task_struct *)bpf_get_current_task();
-		u8 fdk = fd_kind(task, t->syscall_fd, btf);
-
-		if (fdk == FDK_SOCKET) {
-			if (dir == CP_IO_IN)
-				t->net_rx_bytes += ret;
-			else
-				t->net_tx_bytes += ret;
-		} else if (fdk == FDK_PIPE) {
-			if (dir == CP_IO_IN)
-				t->pipe_read_bytes += ret;
-			else
-				t->pipe_write_bytes += ret;
-		} else if (fdk == FDK_REGULAR) {
-			if (dir == CP_IO_IN)
-				t->disk_read_bytes += ret;
-			else
-				t->disk_write_bytes += ret;
+	if (ret >= 0) {
+		nr = regs_syscall(regs, btf);
+		dir = cp_syscall_io_dir(nr);
+		if (dir && ret > 0) {
+			task = btf ? bpf_get_current_task_btf()
+				   : (struct task_struct *)bpf_get_current_task();
+			count_io(t, dir, fd_kind(task, (int)regs_arg1(regs, btf), btf), ret);
+		} else if (nr == CP_NR_connect || nr == CP_NR_accept || nr == CP_NR_accept4) {
+			t->last_io_fdk = FDK_SOCKET;
 		}
-		if (fdk == FDK_SOCKET || fdk == FDK_PIPE)
-			t->last_io_fdk = fdk;
-	} else if (ret >= 0 && (t->syscall_nr == CP_NR_connect || t->syscall_nr == CP_NR_accept ||
-				t->syscall_nr == CP_NR_accept4)) {
-		t->last_io_fdk = FDK_SOCKET;
 	}
-	t->syscall_nr = -1;
-	t->syscall_fd = -1;
 	/* Its stack's mapping, until found: the lookup at a switch-out can fail for a while (its
 	 * unlock is deferred there, and another thread may hold the mmap lock); here, in the
 	 * thread's own context with interrupts on, it seldom does.
 	 */
-	if (!t->stack_end)
-		note_user_sp(t, NULL, false);
+	if (!t->stack_known) {
+		task = bpf_get_current_task_btf();
+		note_user_sp(t, task, user_regs(task), btf);
+	}
 	return 0;
 }
 
@@ -1031,37 +1100,37 @@ int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(tp_btf_sched_wakeup, struct task_struct *p)
 {
-	return handle_wakeup(p);
+	return handle_wakeup(p, true);
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
 {
-	return handle_wakeup(p);
+	return handle_wakeup(p, false);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child);
+	return handle_fork(parent, child, true);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child);
+	return handle_fork(parent, child, false);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid)
 {
-	return handle_exec(p, old_pid);
+	return handle_exec(p, old_pid, true);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(raw_tp_sched_process_exec, struct task_struct *p, pid_t old_pid)
 {
-	return handle_exec(p, old_pid);
+	return handle_exec(p, old_pid, false);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -1079,23 +1148,23 @@ int BPF_PROG(raw_tp_sched_process_exit, struct task_struct *p)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
 {
-	return handle_sys_enter(regs, id);
+	return handle_sys_enter();
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 {
-	return handle_sys_enter(regs, id);
+	return handle_sys_enter();
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 {
-	return handle_sys_exit(ret, true);
+	return handle_sys_exit(regs, ret, true);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
 {
-	return handle_sys_exit(ret, false);
+	return handle_sys_exit(regs, ret, false);
 }

@@ -31,13 +31,17 @@ enum cp_fdkind {
 
 /* Value of the `threads` map, keyed by tid. */
 struct cp_kthread {
-	/* What every syscall touches, together in the first 64 bytes (one cache line). */
+	/* What every syscall touches, together at the start. */
 	unsigned long long since_ns; /* when the current state began */
 	unsigned long long user_ns;
 	unsigned long long sys_ns;
 	unsigned long long syscalls;
-	int syscall_nr; /* the syscall in progress, -1 when in user mode */
-	int syscall_fd; /* its fd argument (first pollfd's for poll), -1 if none */
+	/* The syscall it was inside at its latest switch-out (read then from its saved
+	 * registers, not at every sys_enter), -1 if none: what it blocked in, and whether it
+	 * resumes in the kernel.
+	 */
+	int syscall_nr;
+	unsigned int stack_known; /* its stack's mapping was found (stack_start/end) */
 	unsigned char state;	   /* enum cp_kstate */
 	unsigned char reason;	   /* enum cp_reason, while KS_BLOCKED */
 	unsigned char last_io_fdk; /* enum cp_fdkind of the latest fd I/O: a guess for epoll/select */
@@ -57,7 +61,6 @@ struct cp_kthread {
 	unsigned long long sum_at_out;	     /* and its se.sum_exec_runtime */
 	unsigned long long sys_at_in;	     /* sys_ns at its latest switch-in */
 	unsigned long long user_at_in;	     /* and user_ns */
-	unsigned long long futex_addr;	     /* the futex word of its latest futex() call */
 	unsigned long long lock_addr;	     /* the futex it is blocked on, 0 if none */
 	unsigned long long rq_preempted_ns;
 	unsigned long long rq_woken_ns;
@@ -153,6 +156,7 @@ enum cp_rec_type {
 };
 
 #define CP_NO_SYSCALL 0xffff
+#define CP_SYSCALL_UNKNOWN 0xfffe /* inside a syscall, which one is not known */
 #define CP_REC_REPAIRED 0x80 /* in state: the kernel did not report this switch; rebuilt */
 
 /*

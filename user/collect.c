@@ -216,7 +216,6 @@ static struct cp_kthread new_kthread(pid_t pid, pid_t tid, uint64_t now)
 		.since_ns = now,
 		.first_run_ns = now, /* attached: its start-up is not ours to measure */
 		.syscall_nr = -1,
-		.syscall_fd = -1,
 		.other_syscall = -1,
 	};
 }
