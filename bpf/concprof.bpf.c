@@ -39,6 +39,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set before load. floor_only: attach everything but stop after the "is it ours?" lookup. */
 const volatile bool floor_only = false;
 const volatile bool stream_enabled = true;
+/* Wake the stream's reader once this much waits in the ring (0: never, it polls). */
+const volatile unsigned long long ring_wake_bytes = 0;
 
 /* The timer tick, for explaining getrusage's sampling; 0 if libbpf cannot tell. */
 extern unsigned int CONFIG_HZ __kconfig __weak;
@@ -108,10 +110,15 @@ static __always_inline void count(unsigned long long *counter)
 
 static __always_inline void send(void *data, u64 size, u32 nr)
 {
-	/* A consumer wakeup per batch would still be wasted: userspace polls instead, often
-	 * enough that the ring cannot fill (see CP_DRAIN_MS).
+	/* A consumer wakeup per batch would be wasted: userspace polls every CP_DRAIN_MS, and is
+	 * woken early only when a quarter of the ring waits. The ring is kept small so that what
+	 * the batches are copied into is still in the cache (see cp_ring_bytes()).
 	 */
-	if (bpf_ringbuf_output(&events, data, size, BPF_RB_NO_WAKEUP))
+	u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (ring_wake_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= ring_wake_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, data, size, flags))
 		__sync_fetch_and_add(&stats.lost_events, nr);
 }
 

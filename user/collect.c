@@ -152,6 +152,7 @@ static struct concprof_bpf *open_and_load(const struct cp_collect_opts *opts, bo
 	}
 	skel->rodata->floor_only = opts->floor_only;
 	skel->rodata->stream_enabled = !opts->no_stream;
+	skel->rodata->ring_wake_bytes = opts->ringbuf_bytes / 4;
 	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.procs, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
@@ -162,6 +163,15 @@ static struct concprof_bpf *open_and_load(const struct cp_collect_opts *opts, bo
 		return NULL;
 	}
 	return skel;
+}
+
+uint32_t cp_ring_bytes(long ncpus)
+{
+	uint32_t bytes = 1 << 20;
+
+	while (bytes < (16u << 20) && bytes < (uint64_t)ncpus * (512 << 10))
+		bytes <<= 1;
+	return bytes;
 }
 
 int cp_collect_open(struct cp_collector **out, const struct cp_collect_opts *opts)

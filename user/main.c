@@ -176,7 +176,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		.record = record,
 		.report = report,
 		.color = COLOR_AUTO,
-		.collect = { .max_threads = 32768, .ringbuf_bytes = 16 << 20 },
+		.collect = { .max_threads = 32768,
+			     .ringbuf_bytes = cp_ring_bytes(sysconf(_SC_NPROCESSORS_ONLN)) },
 	};
 	/* '+': options end at COMMAND, so `concprof ls -l` passes -l to ls. */
 	while ((opt = getopt_long(argc, argv, o->report ? "p:d:o:tqvVh" : "+p:d:o:tqvVh",
