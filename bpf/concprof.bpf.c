@@ -36,8 +36,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFREG 0100000
 #define S_IFIFO 0010000
 
-/* Set before load. floor_only: attach everything but stop after the "is it ours?" lookup. */
-const volatile bool floor_only = false;
+/* Set before load. floor_only (make bench): attach everything but stop after the "is it
+ * ours?" lookup (CP_FLOOR), or after it and one clock read (CP_FLOOR_CLOCK), which is what
+ * the clock alone costs.
+ */
+const volatile unsigned char floor_only = 0;
 const volatile bool stream_enabled = true;
 /* Wake the stream's reader once this much waits in the ring (0: never, it polls). */
 const volatile unsigned long long ring_wake_bytes = 0;
@@ -725,6 +728,16 @@ static __always_inline void note_user_sp(struct cp_kthread *t, struct task_struc
 	}
 }
 
+/* The floor's handlers stop here (for CP_FLOOR_CLOCK, after reading the clock). */
+static __always_inline bool floor_stop(void)
+{
+	if (!floor_only)
+		return false;
+	if (floor_only == CP_FLOOR_CLOCK)
+		bpf_ktime_get_ns();
+	return true;
+}
+
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, unsigned int prev_state, bool btf)
 {
@@ -740,8 +753,14 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		pt = bpf_map_lookup_elem(&threads, &prev_tid);
 	if (next_tid)
 		nt = bpf_map_lookup_elem(&threads, &next_tid);
-	if (floor_only)
+	if (floor_only) {
+		/* Two tests, for the reason given below. */
+		if (pt)
+			floor_stop();
+		else if (nt)
+			floor_stop();
 		return 0;
+	}
 	/* Two separate tests: clang would fold !pt && !nt into (pt | nt) == 0, which the
 	 * verifier refuses on pointers.
 	 */
@@ -828,7 +847,7 @@ static __always_inline int handle_wakeup(struct task_struct *p, bool btf)
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	u64 now;
 
-	if (!t || floor_only)
+	if (!t || floor_stop())
 		return 0;
 	if (t->state != KS_BLOCKED) {
 		/* Woken while we think it runs, yet off its CPU: we missed it going to sleep. */
@@ -855,7 +874,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	int nr = -1;
 	u64 now;
 
-	if (!pt || floor_only || !counting(pt))
+	if (!pt || floor_stop() || !counting(pt))
 		return 0;
 	now = bpf_ktime_get_ns();
 	/* The fork (clone, clone3, vfork) the parent is inside: it runs as the parent. */
@@ -900,7 +919,7 @@ static __always_inline int handle_exec(struct task_struct *p, u32 old_tid, bool 
 		bpf_map_delete_elem(&threads, &old_tid);
 	}
 	t = bpf_map_lookup_elem(&threads, &tid);
-	if (!t || floor_only)
+	if (!t || floor_stop())
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (t->state == KS_PENDING) {
@@ -970,7 +989,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 	struct cp_kprocess *proc;
 	struct task_struct *task;
 
-	if (!t || floor_only || !counting(t))
+	if (!t || floor_stop() || !counting(t))
 		return 0;
 	/* Thread names set with prctl(PR_SET_NAME) after start. */
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
@@ -1008,7 +1027,7 @@ static __always_inline int handle_sys_enter(void)
 	struct cp_kthread *t = bpf_map_lookup_elem(&threads, &tid);
 	u64 now;
 
-	if (!t || floor_only)
+	if (!t || floor_stop())
 		return 0;
 	if (t->state != KS_USER) {
 		if (counting(t))
@@ -1054,7 +1073,7 @@ static __always_inline int handle_sys_exit(struct pt_regs *regs, long ret, bool 
 	int nr, dir;
 	u64 now;
 
-	if (!t || floor_only)
+	if (!t || floor_stop())
 		return 0;
 	if (t->state != KS_SYS) {
 		if (!counting(t))

@@ -155,6 +155,10 @@ enum cp_rec_type {
 	EV_EXEC,    /* tid exec'd; state 1: the launched program starts (time zero) */
 };
 
+/* The bench's floors (collect opts' floor_only). */
+#define CP_FLOOR 1
+#define CP_FLOOR_CLOCK 2
+
 #define CP_NO_SYSCALL 0xffff
 #define CP_SYSCALL_UNKNOWN 0xfffe /* inside a syscall, which one is not known */
 #define CP_REC_REPAIRED 0x80 /* in state: the kernel did not report this switch; rebuilt */

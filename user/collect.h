@@ -13,7 +13,8 @@
 #include "model.h"
 
 struct cp_collect_opts {
-	bool floor_only;	/* probes attached, each stopping after "is it ours?" (bench) */
+	uint8_t floor_only;	/* CP_FLOOR: probes attached, each stopping after "is it ours?";
+				 * CP_FLOOR_CLOCK: and after one clock read (make bench) */
 	bool no_stream;		/* no event stream: totals only */
 	uint32_t max_threads;	/* threads (and processes) tracked at once */
 	uint32_t ringbuf_bytes; /* power of two */

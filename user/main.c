@@ -161,7 +161,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 		{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
 		/* For `make bench`: the probes attached, doing only the "is it ours?" lookup. */
-		{ "floor", no_argument, NULL, OPT_FLOOR },
+		{ "floor", optional_argument, NULL, OPT_FLOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -241,7 +241,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->collect.no_stream = true;
 			break;
 		case OPT_FLOOR:
-			o->collect.floor_only = true;
+			/* make bench's floors: --floor, --floor=clock */
+			if (optarg && strcmp(optarg, "clock") != 0) {
+				fprintf(stderr, "concprof: invalid --floor '%s' (expected: clock)\n",
+					optarg);
+				exit(EXIT_TOOL);
+			}
+			o->collect.floor_only = optarg ? CP_FLOOR_CLOCK : CP_FLOOR;
 			break;
 		case 'v':
 			o->verbose = o->collect.verbose = true;
