@@ -206,8 +206,8 @@ static inline unsigned long long cp_dur32_ns(unsigned int v)
 /*
  * Records travel in per-CPU batches: one ring buffer record per CP_BATCH_RECS stream records,
  * since reserving a ring slot costs several times what filling a record does. A CPU's batch
- * is sent when full; what is left is read from the per-CPU map at the end. A CPU's records
- * are in time order, except those a repair dates back (see repair_missed_switch_in).
+ * is sent when full; what is left is read from the map at the end. A CPU's records are in
+ * time order, except those a repair dates back (see repair_missed_switch_in).
  */
 #define CP_BATCH_RECS 170
 struct cp_batch {
@@ -216,7 +216,10 @@ struct cp_batch {
 	unsigned char busy;  /* an append is in progress (an interrupt's append goes alone) */
 	unsigned char pad;
 	struct cp_rec rec[CP_BATCH_RECS];
+	unsigned char tail[8]; /* up to 4096 bytes, a page; not sent */
 };
 #define CP_BATCH_HDR 8 /* bytes before rec[] */
+#define CP_BATCH_SENT (CP_BATCH_HDR + CP_BATCH_RECS * 24) /* a full batch's bytes in the ring */
+_Static_assert(sizeof(struct cp_batch) == 4096, "a batch is a page");
 
 #endif

@@ -121,8 +121,9 @@ static int read_leftovers(struct cp_collector *c)
 	b = calloc(ncpus, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.batches), &key, b))
-		err = -errno;
+	for (key = 0; !err && key < (uint32_t)ncpus; key++)
+		if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.batches), &key, &b[key]))
+			err = -errno;
 	for (int cpu = 0; !err && cpu < ncpus; cpu++)
 		if (b[cpu].nr <= CP_BATCH_RECS)
 			err = cp_stream_add(&c->stream, cpu, b[cpu].rec, b[cpu].nr);
@@ -145,9 +146,11 @@ static void set_twins_autoload(struct concprof_bpf *skel, bool btf)
 static struct concprof_bpf *open_and_load(const struct cp_collect_opts *opts, bool btf, int *err)
 {
 	struct concprof_bpf *skel = concprof_bpf__open();
+	int ncpus = libbpf_num_possible_cpus();
 
-	if (!skel) {
-		*err = -errno;
+	if (!skel || ncpus <= 0) {
+		*err = !skel ? -errno : ncpus ? ncpus : -EINVAL;
+		concprof_bpf__destroy(skel);
 		return NULL;
 	}
 	skel->rodata->floor_only = opts->floor_only;
@@ -156,6 +159,7 @@ static struct concprof_bpf *open_and_load(const struct cp_collect_opts *opts, bo
 	bpf_map__set_max_entries(skel->maps.threads, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.procs, opts->max_threads);
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.batches, ncpus);
 	set_twins_autoload(skel, btf);
 	*err = concprof_bpf__load(skel);
 	if (*err) {
