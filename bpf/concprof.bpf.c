@@ -479,9 +479,12 @@ static __always_inline void repair_missed_switch_out(struct cp_kthread *t, struc
 		left = t->since_ns;
 	account(t, left);
 	/* The task is not current: only tp_btf's trusted pointer reaches its registers. */
-	t->syscall_nr = t->state != KS_SYS ? -1
-			: btf	       ? regs_syscall(user_regs(task), true)
-				       : CP_SYSCALL_UNKNOWN;
+	if (t->state != KS_SYS)
+		t->syscall_nr = -1;
+	else if (btf)
+		t->syscall_nr = regs_syscall(user_regs(task), true);
+	else
+		t->syscall_nr = CP_SYSCALL_UNKNOWN;
 	if (woken) {
 		t->reason = cp_block_reason(t->syscall_nr, FDK_UNKNOWN, t->last_io_fdk, 0);
 		t->state = KS_BLOCKED;
