@@ -242,11 +242,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FLOOR:
 			/* make bench's floors: --floor, --floor=clock */
-			if (optarg && strcmp(optarg, "clock") != 0) {
-				fprintf(stderr, "concprof: invalid --floor '%s' (expected: clock)\n",
-					optarg);
-				exit(EXIT_TOOL);
-			}
+			if (optarg && strcmp(optarg, "clock") != 0)
+				usage_error("invalid --floor '%s' (expected: clock)", optarg);
 			o->collect.floor_only = optarg ? CP_FLOOR_CLOCK : CP_FLOOR;
 			break;
 		case 'v':

@@ -144,6 +144,15 @@ rc, out, err = cp(["--no-such-option-xyz", "--", "true"])
 tap.ok(rc == 2 and err.strip() != "", "bad option -> exit 2 with a message",
        [f"expected 2, got {rc}", *tail(err)])
 
+# make bench's floors: the workload runs and keeps its exit status; a bad value is a usage error
+for floor in ("--floor", "--floor=clock"):
+    rc, out, err = cp(["-q", floor, "--", "sh", "-c", "echo floor; exit 4"])
+    tap.ok(rc == 4 and out == b"floor\n", f"{floor}: the workload runs, exit status kept",
+           [f"rc {rc}, stdout {out!r}", *tail(err)])
+rc, out, err = cp(["--floor=sometimes", "--", "true"])
+tap.ok(rc == 2 and "--floor" in err, "--floor=sometimes -> exit 2 naming the option",
+       [f"expected 2, got {rc}", *tail(err)])
+
 # --- Ctrl-C -----------------------------------------------------------------------------------
 for target in ("concprof", "group"):
     jpath = os.path.join(work, f"sigint-{target}.json")
