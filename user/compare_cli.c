@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "jsonread.h"
 #include "launch.h"
+#include "term.h"
 
 #if __has_include("recfile.h")
 #include "recfile.h"
@@ -28,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,19 +41,13 @@
 #define MIN_WIDTH	60
 #define ERR_LEN		512
 
-enum color_mode {
-	COLOR_AUTO,
-	COLOR_ALWAYS,
-	COLOR_NEVER
-};
-
 struct options {
 	bool markdown;
 	bool quiet;
 	const char *json_path;
 	const char *output_path;
 	const char *lang;
-	enum color_mode color;
+	enum cp_color color;
 	const char **labels; /* -l, in order */
 	size_t nr_labels;
 };
@@ -515,30 +509,6 @@ static int finish_labels(struct input *inputs, size_t n)
 
 /* --- the command line ------------------------------------------------------------------------ */
 
-static int terminal_width(int fd)
-{
-	struct winsize ws;
-	const char *columns = getenv("COLUMNS");
-	int width = 100;
-
-	if (isatty(fd) && !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
-		width = ws.ws_col;
-	else if (columns && atoi(columns) > 0)
-		width = atoi(columns);
-	return width < MIN_WIDTH ? MIN_WIDTH : width;
-}
-
-static bool want_color(enum color_mode mode, int fd)
-{
-	const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
-
-	if (mode != COLOR_AUTO)
-		return mode == COLOR_ALWAYS;
-	if (no_color && *no_color)
-		return false;
-	return isatty(fd) && term && strcmp(term, "dumb") != 0;
-}
-
 /* Options before the "--" that starts the commands (getopt must not move it). */
 static int parse_options(int argc, char **argv, struct options *o, int *files_from)
 {
@@ -582,13 +552,7 @@ static int parse_options(int argc, char **argv, struct options *o, int *files_fr
 			o->labels[o->nr_labels++] = optarg;
 			break;
 		case OPT_COLOR:
-			if (!strcmp(optarg, "auto"))
-				o->color = COLOR_AUTO;
-			else if (!strcmp(optarg, "always"))
-				o->color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				o->color = COLOR_NEVER;
-			else
+			if (cp_color_parse(optarg, &o->color))
 				return usage_error(_("invalid --color '%s': want auto, always or "
 						     "never"),
 						   optarg);
@@ -660,10 +624,8 @@ static int write_outputs(const struct options *o, const struct cp_compare_run *r
 			return EXIT_FAIL;
 		opts = (struct cp_compare_opts){
 			.color = !o->markdown &&
-				 want_color(o->output_path && o->color == COLOR_AUTO ? COLOR_NEVER
-										     : o->color,
-					    fileno(f)),
-			.width = terminal_width(fileno(f)),
+				 cp_color_wanted(o->color, fileno(f), o->output_path != NULL),
+			.width = cp_term_width(fileno(f), MIN_WIDTH),
 		};
 		err = cp_compare_render(f, runs, n,
 					o->markdown ? CP_COMPARE_MARKDOWN : CP_COMPARE_TEXT, &opts);
@@ -736,7 +698,7 @@ static int compare(const struct options *o, struct input *inputs, size_t n)
 
 int cp_compare_main(int argc, char **argv)
 {
-	struct options o = { .color = COLOR_AUTO };
+	struct options o = { .color = CP_COLOR_AUTO };
 	struct input *inputs = NULL;
 	int dashes = argc, files_from = 1, ret;
 	size_t n = 0;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -25,6 +24,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "launch.h"
+#include "term.h"
 #include "model.h"
 #include "recfile.h"
 #include "render.h"
@@ -34,7 +34,6 @@
 #define EXIT_USAGE 2
 #define EXIT_TOOL 1 /* concprof itself failed; the workload's code otherwise */
 
-enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
 	const char *json_path;
@@ -49,7 +48,7 @@ struct options {
 	const char *report_file;
 	bool timeline;
 	bool want_timeline; /* any of the timeline views */
-	enum color_mode color;
+	enum cp_color color;
 	bool quiet;
 	bool verbose;
 	pid_t attach_pid;
@@ -175,7 +174,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.record = record,
 		.report = report,
-		.color = COLOR_AUTO,
+		.color = CP_COLOR_AUTO,
 		.collect = { .max_threads = 32768,
 			     .ringbuf_bytes = cp_ring_bytes(sysconf(_SC_NPROCESSORS_ONLN)) },
 	};
@@ -221,13 +220,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->lang = optarg;
 			break;
 		case OPT_COLOR:
-			if (!strcmp(optarg, "auto"))
-				o->color = COLOR_AUTO;
-			else if (!strcmp(optarg, "always"))
-				o->color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				o->color = COLOR_NEVER;
-			else
+			if (cp_color_parse(optarg, &o->color))
 				usage_error("invalid --color '%s': want auto, always or never", optarg);
 			break;
 		case 'q':
@@ -483,29 +476,6 @@ static int run_attached(const struct options *o, struct cp_collector *c, struct 
 	return 0;
 }
 
-static int terminal_width(int fd)
-{
-	struct winsize ws;
-	const char *columns = getenv("COLUMNS");
-
-	if (isatty(fd) && !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
-		return ws.ws_col;
-	if (columns && atoi(columns) >= 40)
-		return atoi(columns);
-	return 100;
-}
-
-static bool want_color(enum color_mode mode, int fd)
-{
-	const char *term = getenv("TERM");
-
-	if (mode != COLOR_AUTO)
-		return mode == COLOR_ALWAYS;
-	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
-		return false;
-	return isatty(fd) && term && strcmp(term, "dumb") != 0;
-}
-
 struct outputs {
 	int json_fd, report_fd, perfetto_fd, html_fd, spans_fd;
 	const struct cp_timeline *tl; /* NULL unless a timeline view was asked for */
@@ -595,10 +565,8 @@ static int write_outputs(const struct options *o, const struct cp_run *run,
 		int fd = report_fd >= 0 ? report_fd : STDERR_FILENO;
 		FILE *f = report_fd >= 0 ? fdopen(report_fd, "w") : stderr;
 		struct cp_render_opts ropts = {
-			.color = want_color(report_fd >= 0 && o->color == COLOR_AUTO ? COLOR_NEVER
-										     : o->color,
-					    fd),
-			.width = terminal_width(fd),
+			.color = cp_color_wanted(o->color, fd, report_fd >= 0),
+			.width = cp_term_width(fd, 40),
 			.max_threads = 20,
 		};
 
